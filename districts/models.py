@@ -1,0 +1,157 @@
+"""Boundary sets and districts: geography only, nothing about people.
+
+A ``BoundarySet`` is one loaded source file (a chamber, a vintage, a resolution);
+its ``District`` rows are the areas in it. Several vintages live side by side so
+redistricting can be compared; per chamber one vintage is current. Within a
+vintage, a finer source for a state supersedes coarser ones for that state, so a
+lookup never sees a district twice.
+"""
+
+from django.contrib.gis.db import models
+from django.contrib.gis.geos import Point
+from django.utils.translation import gettext_lazy as _
+
+from .states import STATE_CHOICES
+
+
+class Chamber(models.TextChoices):
+    CD = "cd", _("U.S. House")
+    SLDU = "sldu", _("State senate")
+    SLDL = "sldl", _("State house")
+
+
+class Resolution(models.TextChoices):
+    """How detailed a source's polygons are, finest first."""
+
+    FULL = "full", _("Full resolution (TIGER/Line)")
+    CB_500K = "500k", _("Cartographic boundary 1:500,000")
+    SIMPLIFIED = "simplified", _("Generalised TIGER/Line")
+    CB_5M = "5m", _("Cartographic boundary 1:5,000,000")
+    CB_20M = "20m", _("Cartographic boundary 1:20,000,000")
+
+
+# Higher wins when two sources of one vintage cover the same state and chamber.
+RESOLUTION_RANK = {
+    Resolution.FULL: 5,
+    Resolution.CB_500K: 4,
+    Resolution.SIMPLIFIED: 3,
+    Resolution.CB_5M: 2,
+    Resolution.CB_20M: 1,
+}
+
+
+class BoundarySet(models.Model):
+    """One loaded boundary source: every district of one chamber in one file."""
+
+    chamber = models.CharField(max_length=4, choices=Chamber.choices, help_text="Which chamber the districts elect.")
+    vintage = models.CharField(
+        max_length=16,
+        help_text="Which map this is: 'CD119' or 'CD120' for Congress, the legislative "
+        "session year ('2024', '2026') for state legislatures.",
+    )
+    name = models.CharField(
+        max_length=200, help_text="File name of the source; with chamber and vintage it identifies the set."
+    )
+    source = models.CharField(max_length=500, help_text="Path or https:// URL the set was loaded from.")
+    checksum = models.CharField(
+        max_length=64, help_text="SHA-256 of the source file (and state filter); an unchanged source is not reloaded."
+    )
+    resolution = models.CharField(max_length=10, choices=Resolution.choices, help_text="How detailed the polygons are.")
+    states = models.JSONField(default=list, help_text="USPS codes of the states this set has districts for.")
+    is_current = models.BooleanField(
+        default=False,
+        help_text="Used for lookups and coverage. All sets of the chamber's current vintage are current.",
+    )
+    loaded_at = models.DateTimeField(auto_now=True, help_text="When the set was last (re)loaded.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["chamber", "vintage", "name"], name="boundaryset_unique_source"),
+        ]
+        ordering = ["chamber", "vintage", "name"]
+
+    def __str__(self):
+        return f"{self.get_chamber_display()} {self.vintage} ({self.name})"
+
+    @property
+    def rank(self) -> int:
+        return RESOLUTION_RANK[self.resolution]
+
+
+class DistrictQuerySet(models.QuerySet):
+    def current(self):
+        """Districts of the current vintage, each state at its finest loaded resolution."""
+        return self.filter(boundary_set__is_current=True, superseded=False)
+
+    def vintage(self, chamber: str, vintage: str):
+        """One chamber's districts of a given vintage, finest resolution per state."""
+        return self.filter(chamber=chamber, boundary_set__vintage=vintage, superseded=False)
+
+    def countable(self):
+        """Real districts: Census 'ZZZ' placeholder areas (mostly water) are not districts."""
+        return self.filter(is_placeholder=False)
+
+    def containing(self, point: Point):
+        """Districts whose area covers the point, boundary included (one GiST-indexed test)."""
+        return self.filter(geometry__intersects=point)
+
+    def one_per_chamber(self):
+        """The first district per chamber by GEOID: a point on a shared border gets one answer."""
+        return self.order_by("chamber", "geoid").distinct("chamber")
+
+
+class District(models.Model):
+    """An area that elects a member of a chamber (or a Census placeholder area)."""
+
+    boundary_set = models.ForeignKey(
+        BoundarySet,
+        on_delete=models.CASCADE,
+        related_name="districts",
+        help_text="The loaded source this district came from.",
+    )
+    chamber = models.CharField(
+        max_length=4, choices=Chamber.choices, help_text="Copy of the set's chamber, for indexed filters."
+    )
+    state = models.CharField(max_length=2, choices=STATE_CHOICES, help_text="USPS code of the state.")
+    state_fips = models.CharField(max_length=2, help_text="Census FIPS code of the state.")
+    code = models.CharField(
+        max_length=8,
+        help_text="Census district code within the state ('12', '075', 'A-1'; '00' at large, 'ZZZ' placeholder).",
+    )
+    geoid = models.CharField(max_length=12, help_text="Census GEOID: state FIPS followed by the district code.")
+    ocd_id = models.CharField(
+        max_length=200, help_text="Open Civic Data division ID, e.g. ocd-division/country:us/state:ny/sldl:75."
+    )
+    name = models.CharField(max_length=200, help_text="Display name, e.g. 'New York Assembly District 75'.")
+    seats = models.PositiveSmallIntegerField(default=1, help_text="Members elected from the district.")
+    is_placeholder = models.BooleanField(
+        default=False, help_text="Census 'ZZZ' area with no district defined; never counted."
+    )
+    voting = models.BooleanField(
+        default=True, help_text="False for the non-voting House delegates of DC and Puerto Rico."
+    )
+    superseded = models.BooleanField(
+        default=False,
+        help_text="A finer source of the same vintage covers this state; lookups and coverage skip this row.",
+    )
+    geometry = models.MultiPolygonField(srid=4326, help_text="District area, WGS 84 longitude/latitude.")
+    internal_point = models.PointField(
+        srid=4326, null=True, blank=True, help_text="Census internal point (INTPTLAT/INTPTLON), inside the district."
+    )
+    attributes = models.JSONField(default=dict, help_text="The source's attributes, unchanged.")
+
+    objects = DistrictQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["boundary_set", "geoid"], name="district_unique_geoid_per_set"),
+        ]
+        indexes = [
+            models.Index(fields=["chamber", "state"]),
+            models.Index(fields=["geoid"]),
+            models.Index(fields=["ocd_id"]),
+        ]
+        ordering = ["chamber", "state", "geoid"]
+
+    def __str__(self):
+        return self.name

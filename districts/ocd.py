@@ -1,0 +1,75 @@
+"""Open Civic Data division IDs for Census districts.
+
+Conventions from github.com/opencivicdata/ocd-division-ids
+(identifiers/country-us): numbered districts drop leading zeros and are lower
+case (``sldl:075`` -> ``sldl:75``, ``01A`` -> ``1a``); at-large seats are
+``cd:at-large``; DC and Puerto Rico are a district and a territory, not states;
+Massachusetts, New Hampshire and Vermont name their legislative districts, and
+OCD keys those by name (``sldl:1st_barnstable``, ``sldl:belknap_1``, ``sldl:addison-1``).
+"""
+
+import re
+
+PREFIX = "ocd-division/country:us"
+
+# Jurisdictions that are not states in OCD.
+_JURISDICTION = {
+    "dc": "district:dc",
+    "pr": "territory:pr",
+    "as": "territory:as",
+    "gu": "territory:gu",
+    "mp": "territory:mp",
+    "vi": "territory:vi",
+}
+
+
+def _jurisdiction(state: str) -> str:
+    state = state.lower()
+    return f"{PREFIX}/{_JURISDICTION.get(state, f'state:{state}')}"
+
+
+_ORDINALS = {
+    "first": "1st",
+    "second": "2nd",
+    "third": "3rd",
+    "fourth": "4th",
+    "fifth": "5th",
+    "sixth": "6th",
+    "seventh": "7th",
+    "eighth": "8th",
+    "ninth": "9th",
+    "tenth": "10th",
+}
+
+
+def _strip_zeros(code: str) -> str:
+    # "075" -> "75", "01A" -> "1a", "00B" -> "b"; a bare "0" stays.
+    return re.sub(r"^0+(?=.)", "", code).lower()
+
+
+def _named_sld(state: str, chamber: str, name: str) -> str | None:
+    """OCD key of a district known by name in MA, NH and VT, from the Census NAMELSAD."""
+    if state == "MA":
+        base = re.sub(r"\s+District$", "", name).lower()
+        base = re.sub(r"\b(" + "|".join(_ORDINALS) + r")\b", lambda m: _ORDINALS[m[1]], base)
+        # "Berkshire-Hampden-Franklin-Hampshire" is "berkshire_hampden_franklin_and_hampshire" in OCD.
+        parts = base.split("-")
+        if len(parts) > 1:
+            base = "_".join(parts[:-1]) + " and " + parts[-1]
+        return re.sub(r"[\s,]+", "_", base)
+    if state == "NH" and chamber == "sldl":
+        match = re.fullmatch(r"State House District (.+?) 0*(\d+)", name)
+        return f"{match[1].lower().replace(' ', '_')}_{match[2]}" if match else None
+    if state == "VT":
+        base = re.sub(r"\s+(State House|Senatorial) District$", "", name)
+        return re.sub(r"\s+", "-", base).lower()
+    return None
+
+
+def ocd_division_id(*, chamber: str, state: str, code: str, name: str, at_large: bool = False) -> str:
+    """The OCD division ID of a district given its Census attributes."""
+    if chamber == "cd":
+        key = "at-large" if at_large else _strip_zeros(code)
+        return f"{_jurisdiction(state)}/cd:{key}"
+    key = _named_sld(state, chamber, name) or _strip_zeros(code)
+    return f"{_jurisdiction(state)}/{chamber}:{key}"

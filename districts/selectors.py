@@ -1,0 +1,52 @@
+"""Reads of district data: which districts contain a point, or many points at once."""
+
+from collections.abc import Sequence
+
+from django.contrib.gis.geos import Point
+from django.db import connection
+
+from .models import Chamber, District
+
+CHAMBERS = [c.value for c in Chamber]
+
+
+def district_lookup(*, lat: float, lng: float) -> dict[str, District | None]:
+    """The district of each chamber at a point (``None`` where there is none), in one query."""
+    point = Point(lng, lat, srid=4326)
+    districts = (
+        District.objects.current()
+        .countable()
+        .containing(point)
+        .one_per_chamber()
+        .only("id", "chamber", "geoid", "ocd_id", "name", "state")
+    )
+    found = {d.chamber: d for d in districts}
+    return {chamber: found.get(chamber) for chamber in CHAMBERS}
+
+
+def districts_for_points(points: Sequence[tuple[float, float]]) -> list[dict[str, dict | None]]:
+    """Districts of many ``(lat, lng)`` points in one set-based query.
+
+    Returns, per input point in order, ``{chamber: {"id", "geoid", "ocd_id", "name", "state"} | None}``.
+    """
+    results = [dict.fromkeys(CHAMBERS) for _ in points]
+    if not points:
+        return results
+    fields = ("id", "chamber", "geoid", "ocd_id", "name", "state", "geometry")
+    inner_sql, params = District.objects.current().countable().values(*fields).query.sql_with_params()
+    # The inner query is the ORM's own SQL with its parameters kept separate.
+    sql = f"""  # noqa: S608
+        SELECT DISTINCT ON (p.idx, d.chamber) p.idx, d.chamber, d.id, d.geoid, d.ocd_id, d.name, d.state
+        FROM unnest(%s::int[], %s::float8[], %s::float8[]) AS p(idx, lat, lng)
+        JOIN ({inner_sql}) AS d
+          ON ST_Intersects(d.geometry, ST_SetSRID(ST_MakePoint(p.lng, p.lat), 4326))
+        ORDER BY p.idx, d.chamber, d.geoid
+    """
+    indexes = list(range(len(points)))
+    lats = [float(lat) for lat, _ in points]
+    lngs = [float(lng) for _, lng in points]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [indexes, lats, lngs, *params])
+        for idx, chamber, pk, geoid, ocd_id, name, state in cursor.fetchall():
+            results[idx][chamber] = {"id": pk, "geoid": geoid, "ocd_id": ocd_id, "name": name, "state": state}
+    return results
