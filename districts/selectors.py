@@ -35,13 +35,13 @@ def districts_for_points(points: Sequence[tuple[float, float]]) -> list[dict[str
     fields = ("id", "chamber", "geoid", "ocd_id", "name", "state", "geometry")
     inner_sql, params = District.objects.current().countable().values(*fields).query.sql_with_params()
     # The inner query is the ORM's own SQL with its parameters kept separate.
-    sql = f"""  # noqa: S608
+    sql = f"""
         SELECT DISTINCT ON (p.idx, d.chamber) p.idx, d.chamber, d.id, d.geoid, d.ocd_id, d.name, d.state
         FROM unnest(%s::int[], %s::float8[], %s::float8[]) AS p(idx, lat, lng)
         JOIN ({inner_sql}) AS d
           ON ST_Intersects(d.geometry, ST_SetSRID(ST_MakePoint(p.lng, p.lat), 4326))
         ORDER BY p.idx, d.chamber, d.geoid
-    """
+    """  # noqa: S608
     indexes = list(range(len(points)))
     lats = [float(lat) for lat, _ in points]
     lngs = [float(lng) for _, lng in points]
