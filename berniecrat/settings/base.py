@@ -157,6 +157,11 @@ DISTRICTS_CACHE_DIR = env.path("DISTRICTS_CACHE_DIR", default=str(BASE_DIR / ".c
 # The TIGER/Line release downloaded when there is no local data directory.
 DISTRICTS_TIGER_YEAR = env.int("DISTRICTS_TIGER_YEAR", default=2026)
 
+# US Census Geocoder (https://geocoding.geo.census.gov/geocoder/): address -> point.
+CENSUS_GEOCODER_URL = env("CENSUS_GEOCODER_URL", default="https://geocoding.geo.census.gov/geocoder")
+CENSUS_GEOCODER_BENCHMARK = env("CENSUS_GEOCODER_BENCHMARK", default="Public_AR_Current")
+CENSUS_GEOCODER_TIMEOUT = env.float("CENSUS_GEOCODER_TIMEOUT", default=10.0)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
