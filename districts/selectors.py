@@ -32,14 +32,16 @@ def districts_for_points(points: Sequence[tuple[float, float]]) -> list[dict[str
     results = [dict.fromkeys(CHAMBERS) for _ in points]
     if not points:
         return results
-    fields = ("id", "chamber", "geoid", "ocd_id", "name", "state", "geometry")
-    inner_sql, params = District.objects.current().countable().values(*fields).query.sql_with_params()
-    # The inner query is the ORM's own SQL with its parameters kept separate.
+    # Which districts count is the ORM's own SQL (parameters kept separate). It selects ids
+    # only: joining on a subquery that selects the geometry (as ``::bytea``, sorted by the
+    # model's ordering) would hide the GiST index and test every point against every district.
+    ids_sql, params = District.objects.current().countable().order_by().values("id").query.sql_with_params()
     sql = f"""
         SELECT DISTINCT ON (p.idx, d.chamber) p.idx, d.chamber, d.id, d.geoid, d.ocd_id, d.name, d.state
         FROM unnest(%s::int[], %s::float8[], %s::float8[]) AS p(idx, lat, lng)
-        JOIN ({inner_sql}) AS d
+        JOIN {District._meta.db_table} AS d
           ON ST_Intersects(d.geometry, ST_SetSRID(ST_MakePoint(p.lng, p.lat), 4326))
+        WHERE d.id IN ({ids_sql})
         ORDER BY p.idx, d.chamber, d.geoid
     """  # noqa: S608
     indexes = list(range(len(points)))
