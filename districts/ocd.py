@@ -62,6 +62,9 @@ def _named_sld(state: str, chamber: str, name: str) -> str | None:
         return f"{match[1].lower().replace(' ', '_')}_{match[2]}" if match else None
     if state == "VT":
         base = re.sub(r"\s+(State House|Senatorial) District$", "", name)
+        # OCD keeps a two-word county name together ("grand_isle-chittenden") and writes the
+        # 2022 plan's "Chittenden South East" senate district as "chittenden-southeast".
+        base = base.replace("Grand Isle", "Grand_Isle").replace("South East", "Southeast")
         return re.sub(r"\s+", "-", base).lower()
     return None
 
