@@ -155,3 +155,41 @@ class District(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class ZipCode(models.Model):
+    """One USPS ZIP code: where its centre is and which congressional districts it overlaps.
+
+    A row is a ZIP known to the USPS (active or retired) with its centroid, used to
+    place a sign-up that gave only a ZIP code (or whose street address the Census
+    Geocoder could not match). ``cd_geoids`` comes from the Census ZCTA-to-district
+    relationship: a ZCTA approximates a ZIP's delivery area, and ZIPs without a
+    ZCTA (PO boxes, single buildings, military) have none. Loaded by ``load_zipcodes``.
+    """
+
+    zip = models.CharField(max_length=5, primary_key=True, help_text="Five-digit ZIP code, e.g. '10001'.")
+    state = models.CharField(
+        max_length=2,
+        help_text="USPS code of the state the ZIP is assigned to; also 'AA'/'AE'/'AP' (military) "
+        "and 'FM'/'MH'/'PW' (freely associated states).",
+    )
+    city = models.CharField(max_length=100, help_text="USPS default city name of the ZIP.")
+    point = models.PointField(srid=4326, help_text="ZIP centroid (GeoNames), WGS 84 longitude/latitude.")
+    cd_geoids = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Census GEOIDs of the 119th-Congress districts the ZIP's ZCTA overlaps, sorted, e.g. "
+        "['3610', '3612']; empty when unknown (no ZCTA for this ZIP).",
+    )
+    active = models.BooleanField(default=True, help_text="False for ZIP codes the USPS has retired.")
+
+    class Meta:
+        ordering = ["zip"]
+
+    def __str__(self):
+        return f"{self.zip} {self.city}, {self.state}"
+
+    @property
+    def is_ambiguous(self) -> bool:
+        """The ZIP overlaps more than one congressional district, so its centre does not decide the district."""
+        return len(self.cd_geoids) > 1
