@@ -1,6 +1,6 @@
 """API conventions shared by every endpoint."""
 
-from rest_framework import exceptions
+from rest_framework import exceptions, serializers
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -11,3 +11,11 @@ def exception_handler(exc, context):
         detail = response.data if isinstance(response.data, dict) else {"non_field_errors": response.data}
         response.data = {"errors": detail}
     return response
+
+
+class ErrorsSerializer(serializers.Serializer):
+    """Shape of every 400 answer (for the OpenAPI schema)."""
+
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), help_text="Messages per field name."
+    )

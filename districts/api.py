@@ -1,8 +1,11 @@
 """Public JSON API: which districts a point lies in."""
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from berniecrat.api import ErrorsSerializer
 
 from .selectors import district_lookup
 
@@ -20,6 +23,14 @@ class DistrictSerializer(serializers.Serializer):
     chamber = serializers.CharField()
 
 
+class DistrictsSerializer(serializers.Serializer):
+    """A point's district in each chamber; null where there is none."""
+
+    cd = DistrictSerializer(allow_null=True)
+    sldu = DistrictSerializer(allow_null=True)
+    sldl = DistrictSerializer(allow_null=True)
+
+
 def district_payload(district) -> dict | None:
     return DistrictSerializer(district).data if district is not None else None
 
@@ -29,7 +40,9 @@ class DistrictLookupApi(APIView):
 
     authentication_classes = []
     permission_classes = []
+    serializer_class = DistrictsSerializer
 
+    @extend_schema(parameters=[PointSerializer], responses={200: DistrictsSerializer, 400: ErrorsSerializer})
     def get(self, request):
         params = PointSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)

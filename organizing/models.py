@@ -1,6 +1,7 @@
 """Organizer accounts. Supporters never log in; only organizers have a User row."""
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -41,6 +42,13 @@ class User(AbstractUser):
     name = models.CharField(
         _("name"), max_length=150, blank=True, help_text=_("How the organizer is shown to colleagues.")
     )
+    states = ArrayField(
+        models.CharField(max_length=2),
+        default=list,
+        blank=True,
+        help_text=_("USPS codes of the states whose supporters this organizer may see."),
+    )
+    all_states = models.BooleanField(default=False, help_text=_("May see every state, and the national figures."))
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []

@@ -28,6 +28,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.gis",
     "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -134,7 +137,20 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "EXCEPTION_HANDLER": "berniecrat.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_THROTTLE_RATES": {"signup_intake": env("SIGNUP_API_RATE", default="30/minute")},
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Berniecrat API",
+    "DESCRIPTION": "Sign-ups for embedded forms, district lookup, and organizers' reads.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Docs assets are served from our own static files, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Celery ------------------------------------------------------------------
@@ -148,6 +164,12 @@ CELERY_ACCEPT_CONTENT = ["json"]
 # A broker that is down must not hang a web request for long.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+# Publishing is retried briefly only: a sign-up is already committed, and the
+# sweeper below re-queues whatever could not be published.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BEAT_SCHEDULE = {
+    "requeue-stalled-signups": {"task": "signups.tasks.requeue_stalled_signups", "schedule": 300.0},
+}
 
 # --- Districts ---------------------------------------------------------------
 _shared_data = BASE_DIR.parent / "shared" / "data"

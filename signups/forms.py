@@ -1,0 +1,118 @@
+"""HTML sign-up forms: validation only; ``views`` hands the cleaned data to ``services.signup_create``."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from districts.states import STATES
+
+from . import validation
+from .models import BallotLine, HelpScope, Office, Skill, Timeframe
+
+STATE_CHOICES = [("", _("Choose a state"))] + [(s.usps, s.name) for s in STATES]
+
+
+class SignUpForm(forms.Form):
+    """Fields every supporter gives: who they are and where they live."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=100)
+    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    email = forms.EmailField(label=_("Email"), max_length=254)
+    phone = forms.CharField(label=_("Phone (optional)"), max_length=30, required=False)
+    street = forms.CharField(
+        label=_("Street address"),
+        max_length=200,
+        required=False,
+        help_text=_("We use your address only to find your districts. A ZIP code alone is fine."),
+    )
+    city = forms.CharField(label=_("City or town"), max_length=100, required=False)
+    state = forms.ChoiceField(label=_("State"), choices=STATE_CHOICES)
+    zip = forms.CharField(label=_("ZIP code"), max_length=10)
+    # Filled in by the map pin or the browser's location when JavaScript is on.
+    lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
+    lng = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
+    consent_email = forms.BooleanField(label=_("Email me about running and organizing"), required=False)
+    consent_sms = forms.BooleanField(label=_("Text me (message and data rates may apply)"), required=False)
+
+    kind = ""  # set by subclasses: "run" or "volunteer"
+
+    def clean_text(self, name: str) -> str:
+        return validation.clean_text(self.cleaned_data.get(name) or "")
+
+    def clean_first_name(self):
+        value = self.clean_text("first_name")
+        validation.validate_name(value)
+        return value
+
+    def clean_last_name(self):
+        value = self.clean_text("last_name")
+        validation.validate_name(value)
+        return value
+
+    def clean_phone(self):
+        value = self.clean_text("phone")
+        return validation.normalize_phone(value) if value else ""
+
+    def clean_street(self):
+        return self.clean_text("street")
+
+    def clean_city(self):
+        return self.clean_text("city")
+
+    def clean_zip(self):
+        return validation.normalize_zip(self.cleaned_data["zip"])
+
+    def clean(self):
+        data = super().clean()
+        if data.get("zip") and data.get("state"):
+            try:
+                validation.zip_matches_state(data["zip"], data["state"])
+            except ValidationError as exc:
+                self.add_error("zip", exc)
+        if (data.get("lat") is None) != (data.get("lng") is None):
+            raise ValidationError(_("A map location needs both latitude and longitude."))
+        return data
+
+    def signup_data(self) -> dict:
+        """The cleaned fields ``signup_create`` takes, without email and location."""
+        skip = {"email", "lat", "lng"}
+        return {k: v for k, v in self.cleaned_data.items() if k not in skip}
+
+    def location(self) -> tuple[float, float] | None:
+        lat, lng = self.cleaned_data.get("lat"), self.cleaned_data.get("lng")
+        return (lat, lng) if lat is not None and lng is not None else None
+
+
+class RunForm(SignUpForm):
+    kind = "run"
+
+    offices = forms.MultipleChoiceField(
+        label=_("Which offices would you consider?"), choices=Office.choices, widget=forms.CheckboxSelectMultiple
+    )
+    timeframe = forms.ChoiceField(label=_("When?"), choices=Timeframe.choices, widget=forms.RadioSelect)
+    ballot_line = forms.ChoiceField(
+        label=_("Which ballot line do you lean to?"), choices=BallotLine.choices, initial=BallotLine.UNDECIDED
+    )
+    statement = forms.CharField(
+        label=_("Why do you want to run? (optional)"), max_length=2000, required=False, widget=forms.Textarea
+    )
+    experience = forms.CharField(
+        label=_("Any experience you would bring? (optional)"), max_length=2000, required=False, widget=forms.Textarea
+    )
+
+    def clean_statement(self):
+        return self.clean_text("statement")
+
+    def clean_experience(self):
+        return self.clean_text("experience")
+
+
+class VolunteerForm(SignUpForm):
+    kind = "volunteer"
+
+    phone = forms.CharField(label=_("Phone"), max_length=30)
+    skills = forms.MultipleChoiceField(
+        label=_("How can you help?"), choices=Skill.choices, widget=forms.CheckboxSelectMultiple
+    )
+    hours_per_week = forms.IntegerField(label=_("Hours a week"), min_value=1, max_value=80)
+    help_scope = forms.ChoiceField(label=_("Where will you help?"), choices=HelpScope.choices, widget=forms.RadioSelect)

@@ -1,0 +1,213 @@
+"""Supporters who offered to run for office, to volunteer, or both.
+
+One ``SignUp`` row per person (keyed by email): signing up again updates it.
+The row is the source of truth for the work that follows a sign-up: a null
+``located_at`` means "still to geocode", a null ``confirmation_sent_at`` means
+"confirmation still to send", so a sweeper can re-queue anything that never left.
+"""
+
+from django.contrib.gis.db import models
+from django.contrib.postgres.fields import ArrayField
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+from districts.models import District
+from districts.states import STATE_CHOICES
+
+
+class Office(models.TextChoices):
+    SCHOOL_BOARD = "school_board", _("School board")
+    CITY_COUNCIL = "city_council", _("City or town council")
+    COUNTY = "county", _("County office")
+    STATE_HOUSE = "state_house", _("State house")
+    STATE_SENATE = "state_senate", _("State senate")
+    US_HOUSE = "us_house", _("U.S. House")
+    OTHER = "other", _("Other")
+
+
+class Timeframe(models.TextChoices):
+    NEXT = "next", _("The next election")
+    AFTER = "after", _("The one after")
+    LATER = "later", _("Later")
+
+
+class BallotLine(models.TextChoices):
+    DEMOCRATIC = "democratic", _("Democratic primary")
+    INDEPENDENT = "independent", _("Independent")
+    GREEN = "green", _("Green")
+    WORKING_FAMILIES = "working_families", _("Working Families")
+    OTHER = "other", _("Other")
+    UNDECIDED = "undecided", _("Undecided")
+
+
+class Skill(models.TextChoices):
+    CANVASSING = "canvassing", _("Canvassing")
+    PHONE_TEXT = "phone_text", _("Phone and text banking")
+    FUNDRAISING = "fundraising", _("Fundraising")
+    DATA = "data", _("Data")
+    DIGITAL = "digital", _("Digital and social media")
+    DESIGN = "design", _("Graphic design")
+    LEGAL = "legal", _("Legal and ballot access")
+    EVENTS = "events", _("Hosting events")
+
+
+class HelpScope(models.TextChoices):
+    OWN_DISTRICT = "own_district", _("Only in my own district")
+    ANYWHERE = "anywhere", _("Anywhere")
+
+
+class LocationQuality(models.TextChoices):
+    EXACT = "exact", _("Exact point given")
+    STREET = "street", _("Street address matched")
+    ZIP = "zip", _("ZIP code centre")
+    AMBIGUOUS = "ambiguous", _("ZIP code spans several districts")
+    NONE = "none", _("Not located")
+
+
+class Language(models.TextChoices):
+    EN = "en", "English"
+    ES = "es", "Español"
+
+
+class SignUpQuerySet(models.QuerySet):
+    def runners(self):
+        return self.filter(wants_to_run=True)
+
+    def volunteers(self):
+        return self.filter(wants_to_volunteer=True)
+
+    def confirmed(self):
+        return self.filter(confirmed_at__isnull=False)
+
+    def awaiting_location(self):
+        return self.filter(located_at__isnull=True)
+
+    def awaiting_confirmation_email(self):
+        return self.filter(confirmation_sent_at__isnull=True, unsubscribed_at__isnull=True)
+
+
+class SignUp(models.Model):
+    """A person who offered to run for office, to help candidates, or both."""
+
+    # --- Person -----------------------------------------------------------
+    email = models.EmailField(max_length=254, help_text="Contact address; one sign-up per address (case-insensitive).")
+    first_name = models.CharField(max_length=100, help_text="Given name as typed by the supporter.")
+    last_name = models.CharField(max_length=100, help_text="Family name as typed by the supporter.")
+    phone = models.CharField(max_length=20, blank=True, help_text="US phone number, digits only with country code.")
+    street = models.CharField(max_length=200, blank=True, help_text="Street address; blank when only a ZIP was given.")
+    city = models.CharField(max_length=100, blank=True, help_text="City or town.")
+    state = models.CharField(max_length=2, choices=STATE_CHOICES, help_text="USPS code of the home state.")
+    zip = models.CharField(max_length=5, help_text="Five-digit ZIP code of the home address.")
+    language = models.CharField(
+        max_length=2, choices=Language.choices, default=Language.EN, help_text="Language for emails and pages."
+    )
+    consent_email = models.BooleanField(default=False, help_text="Agreed to receive campaign email.")
+    consent_sms = models.BooleanField(default=False, help_text="Agreed, separately, to receive text messages.")
+
+    # --- Running for office ----------------------------------------------
+    wants_to_run = models.BooleanField(default=False, help_text="Signed up to run for office.")
+    offices = ArrayField(
+        models.CharField(max_length=20, choices=Office.choices),
+        default=list,
+        blank=True,
+        help_text="Offices the supporter would consider.",
+    )
+    timeframe = models.CharField(max_length=10, choices=Timeframe.choices, blank=True, help_text="When they would run.")
+    ballot_line = models.CharField(
+        max_length=20, choices=BallotLine.choices, blank=True, help_text="The ballot line they lean to."
+    )
+    statement = models.TextField(max_length=2000, blank=True, help_text="In their words: why they would run.")
+    experience = models.TextField(max_length=2000, blank=True, help_text="In their words: relevant experience.")
+
+    # --- Volunteering ------------------------------------------------------
+    wants_to_volunteer = models.BooleanField(default=False, help_text="Signed up to help candidates.")
+    skills = ArrayField(
+        models.CharField(max_length=20, choices=Skill.choices),
+        default=list,
+        blank=True,
+        help_text="What the volunteer can do.",
+    )
+    hours_per_week = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Hours a week the volunteer can give."
+    )
+    help_scope = models.CharField(
+        max_length=20, choices=HelpScope.choices, blank=True, help_text="Help only in their own district, or anywhere."
+    )
+
+    # --- Location and districts ---------------------------------------------
+    submitted_location = models.PointField(
+        srid=4326, null=True, blank=True, help_text="Point the supporter gave (map pin or browser location)."
+    )
+    location = models.PointField(srid=4326, null=True, blank=True, help_text="Best known home point.")
+    location_quality = models.CharField(
+        max_length=10,
+        choices=LocationQuality.choices,
+        default=LocationQuality.NONE,
+        help_text="How the location was found.",
+    )
+    located_at = models.DateTimeField(
+        null=True, blank=True, help_text="When geocoding finished; null while it is still to do."
+    )
+    cd = models.ForeignKey(
+        District,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Congressional district of the location (current map).",
+    )
+    sldu = models.ForeignKey(
+        District,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="State senate district of the location (current map).",
+    )
+    sldl = models.ForeignKey(
+        District,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="State house district of the location (current map).",
+    )
+    districts_assigned_at = models.DateTimeField(
+        null=True, blank=True, help_text="When districts were last resolved from the location."
+    )
+
+    # --- Double opt-in ------------------------------------------------------
+    confirmation_claimed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a worker took the confirmation email; a stale claim is retried."
+    )
+    confirmation_sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the confirmation email left; null while still to send."
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True, help_text="When the supporter clicked the link.")
+    unsubscribed_at = models.DateTimeField(null=True, blank=True, help_text="When the supporter unsubscribed.")
+
+    created_at = models.DateTimeField(auto_now_add=True, help_text="First sign-up.")
+    updated_at = models.DateTimeField(auto_now=True, help_text="Last change.")
+
+    objects = SignUpQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="signup_unique_email"),
+            models.CheckConstraint(
+                condition=models.Q(wants_to_run=True) | models.Q(wants_to_volunteer=True),
+                name="signup_runs_or_volunteers",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state"]),
+            models.Index(fields=["created_at"]),
+        ]
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Sign-up {self.pk}"
+
+    @property
+    def kinds(self) -> list[str]:
+        return [kind for kind, flag in (("run", self.wants_to_run), ("volunteer", self.wants_to_volunteer)) if flag]

@@ -1,0 +1,233 @@
+"""Writes and side effects of the sign-up flow.
+
+Every write commits the row first and queues background work only after
+commit: the row is the source of truth, and ``signups_requeue_stalled`` re-queues
+whatever never left (broker down, worker killed).
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib.gis.geos import Point
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from districts.geocoding import locate_address
+from districts.selectors import district_lookup, districts_for_points
+
+from .models import LocationQuality, SignUp
+
+logger = logging.getLogger(__name__)
+
+RUN_FIELDS = ("offices", "timeframe", "ballot_line", "statement", "experience")
+VOLUNTEER_FIELDS = ("skills", "hours_per_week", "help_scope")
+PERSON_FIELDS = ("first_name", "last_name", "phone", "street", "city", "state", "zip", "language")
+# A confirmation claimed this long ago without being sent belongs to a dead worker.
+CLAIM_TIMEOUT = timedelta(minutes=10)
+
+
+@dataclass
+class SignUpResult:
+    signup: SignUp
+    created: bool
+
+
+def signup_create(
+    *,
+    kind: str,
+    email: str,
+    data: dict,
+    location: tuple[float, float] | None = None,
+) -> SignUpResult:
+    """Record a sign-up to run ("run") or volunteer ("volunteer"); a known email updates that person.
+
+    ``data`` holds validated person fields and the fields of ``kind``. Concurrent
+    submissions with one email leave one row (the unique index decides).
+    """
+    email = email.strip().lower()
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                signup = SignUp.objects.select_for_update().filter(email__iexact=email).first()
+                created = signup is None
+                signup = _apply(signup or SignUp(email=email), kind=kind, data=data, location=location)
+                signup.save()
+                _queue_follow_up(signup)
+                return SignUpResult(signup=signup, created=created)
+        except IntegrityError:
+            # Another request created this email between our read and our insert:
+            # go round again and update the row it made.
+            continue
+    raise RuntimeError("sign-up kept conflicting with concurrent writes")
+
+
+def _apply(signup: SignUp, *, kind: str, data: dict, location) -> SignUp:
+    address_changed = any(data.get(f, "") != getattr(signup, f) for f in ("street", "city", "state", "zip"))
+    for field in PERSON_FIELDS:
+        if field in data and (data[field] or not signup.pk):
+            setattr(signup, field, data[field])
+    # Consent only ever widens through a sign-up; withdrawing it is unsubscribing.
+    signup.consent_email = signup.consent_email or bool(data.get("consent_email"))
+    signup.consent_sms = signup.consent_sms or bool(data.get("consent_sms"))
+    if kind == "run":
+        signup.wants_to_run = True
+        fields = RUN_FIELDS
+    elif kind == "volunteer":
+        signup.wants_to_volunteer = True
+        fields = VOLUNTEER_FIELDS
+    else:
+        raise ValueError(f"unknown sign-up kind {kind!r}")
+    for field in fields:
+        if field in data:
+            setattr(signup, field, data[field])
+    if location is not None:
+        signup.submitted_location = Point(location[1], location[0], srid=4326)
+    if location is not None or address_changed or not signup.pk:
+        _locate_without_network(signup)
+    return signup
+
+
+def _locate_without_network(signup: SignUp) -> None:
+    """Place a sign-up now when no network call is needed; otherwise leave it for the geocoding task."""
+    if signup.submitted_location is not None:
+        signup_set_location(signup, point=signup.submitted_location, quality=LocationQuality.EXACT)
+    elif not signup.street:
+        location = locate_address(street="", city=signup.city, state=signup.state, zip=signup.zip)
+        signup_set_location(signup, point=location.point, quality=location.quality)
+    else:
+        signup.located_at = None  # the task will ask the Census Geocoder
+
+
+def signup_set_location(signup: SignUp, *, point: Point | None, quality: str) -> None:
+    """Store a location and the districts it falls in (unsaved; the caller saves)."""
+    signup.location = point
+    signup.location_quality = quality if point is not None else LocationQuality.NONE
+    signup.located_at = timezone.now()
+    found = district_lookup(lat=point.y, lng=point.x) if point is not None else {}
+    signup.cd, signup.sldu, signup.sldl = (found.get(c) for c in ("cd", "sldu", "sldl"))
+    signup.districts_assigned_at = timezone.now()
+
+
+def _queue_follow_up(signup: SignUp) -> None:
+    from . import tasks
+
+    pk = signup.pk
+    if signup.located_at is None:
+        transaction.on_commit(lambda: tasks.locate_signup.delay(pk), robust=True)
+    if signup.confirmation_sent_at is None and signup.confirmed_at is None:
+        transaction.on_commit(lambda: tasks.send_signup_confirmation.delay(pk), robust=True)
+
+
+@transaction.atomic
+def signup_locate(*, signup_id: int) -> str:
+    """Geocode a sign-up's address (Census, then ZIP) and assign its districts.
+
+    Raises ``GeocoderUnavailable`` for the task to retry; returns the quality.
+    """
+    signup = SignUp.objects.select_for_update().filter(pk=signup_id).first()
+    if signup is None:  # deleted at the supporter's request since the task was queued
+        return LocationQuality.NONE
+    if signup.located_at is not None:
+        return signup.location_quality
+    location = locate_address(street=signup.street, city=signup.city, state=signup.state, zip=signup.zip)
+    signup_set_location(signup, point=location.point, quality=location.quality)
+    signup.save()
+    logger.info("sign-up %s located: %s", signup.pk, signup.location_quality)
+    return signup.location_quality
+
+
+def signups_reassign_districts(*, batch_size: int = 5000) -> int:
+    """Re-resolve every located sign-up against the current boundary sets (after redistricting).
+
+    Set-based: one spatial join and one bulk update per batch. Returns how many were resolved.
+    """
+    done = 0
+    located = SignUp.objects.filter(location__isnull=False).order_by("pk").values_list("pk", "location")
+    last_pk = 0
+    while True:
+        batch = list(located.filter(pk__gt=last_pk)[:batch_size])
+        if not batch:
+            return done
+        found = districts_for_points([(point.y, point.x) for _pk, point in batch])
+        now = timezone.now()
+        rows = [
+            SignUp(
+                pk=pk,
+                cd_id=(d["cd"] or {}).get("id"),
+                sldu_id=(d["sldu"] or {}).get("id"),
+                sldl_id=(d["sldl"] or {}).get("id"),
+                districts_assigned_at=now,
+            )
+            for (pk, _point), d in zip(batch, found, strict=True)
+        ]
+        with transaction.atomic():
+            SignUp.objects.bulk_update(rows, ["cd", "sldu", "sldl", "districts_assigned_at"], batch_size=1000)
+        done += len(rows)
+        last_pk = batch[-1][0]
+
+
+def signup_send_confirmation(*, signup_id: int) -> bool:
+    """Send the double opt-in email once; returns False when there was nothing to send.
+
+    The claim is a conditional UPDATE, so two workers running the same task
+    cannot both send; a claim left by a worker that died is retried after
+    ``CLAIM_TIMEOUT``.
+    """
+    from .emails import confirmation_message
+
+    now = timezone.now()
+    claimed = (
+        SignUp.objects.filter(pk=signup_id, confirmed_at__isnull=True)
+        .awaiting_confirmation_email()
+        .filter(Q(confirmation_claimed_at__isnull=True) | Q(confirmation_claimed_at__lt=now - CLAIM_TIMEOUT))
+        .update(confirmation_claimed_at=now)
+    )
+    if not claimed:
+        return False
+    signup = SignUp.objects.filter(pk=signup_id).first()
+    if signup is None:
+        return False
+    try:
+        confirmation_message(signup).send()
+    except Exception:
+        # Give the claim back so the retry (or the sweeper) can send it.
+        SignUp.objects.filter(pk=signup_id, confirmation_claimed_at=now).update(confirmation_claimed_at=None)
+        raise
+    SignUp.objects.filter(pk=signup_id).update(confirmation_sent_at=timezone.now())
+    logger.info("sign-up %s confirmation sent", signup_id)
+    return True
+
+
+def signup_confirm(*, signup_id: int) -> SignUp:
+    """Mark the sign-up confirmed (double opt-in); a second click changes nothing."""
+    SignUp.objects.filter(pk=signup_id, confirmed_at__isnull=True).update(confirmed_at=timezone.now())
+    return SignUp.objects.get(pk=signup_id)
+
+
+def signup_unsubscribe(*, signup_id: int) -> None:
+    """Stop all email and text messages to this supporter."""
+    SignUp.objects.filter(pk=signup_id, unsubscribed_at__isnull=True).update(
+        unsubscribed_at=timezone.now(), consent_email=False, consent_sms=False
+    )
+
+
+def signups_requeue_stalled(*, older_than: timedelta = timedelta(minutes=5)) -> dict[str, int]:
+    """Queue again the geocoding and confirmation work that never happened."""
+    from . import tasks
+
+    cutoff = timezone.now() - older_than
+    stale = SignUp.objects.filter(updated_at__lt=cutoff)
+    to_locate = list(stale.awaiting_location().values_list("pk", flat=True))
+    to_confirm = list(
+        stale.awaiting_confirmation_email()
+        .filter(confirmed_at__isnull=True)
+        .filter(Q(confirmation_claimed_at__isnull=True) | Q(confirmation_claimed_at__lt=timezone.now() - CLAIM_TIMEOUT))
+        .values_list("pk", flat=True)
+    )
+    for pk in to_locate:
+        tasks.locate_signup.delay(pk)
+    for pk in to_confirm:
+        tasks.send_signup_confirmation.delay(pk)
+    return {"locate": len(to_locate), "confirm": len(to_confirm)}

@@ -1,0 +1,28 @@
+"""Celery tasks: thin wrappers that fetch by primary key and call a service.
+
+Task arguments are primary keys only, never personal data.
+"""
+
+from celery import shared_task
+
+from districts.geocoding import GeocoderUnavailable
+
+from . import services
+
+
+@shared_task(
+    autoretry_for=(GeocoderUnavailable,), retry_backoff=5, retry_backoff_max=600, retry_jitter=True, max_retries=8
+)
+def locate_signup(signup_id: int) -> str:
+    return services.signup_locate(signup_id=signup_id)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=10, retry_backoff_max=900, retry_jitter=True, max_retries=10)
+def send_signup_confirmation(signup_id: int) -> bool:
+    # SMTP failures are OSErrors (smtplib.SMTPException included), retried with backoff.
+    return services.signup_send_confirmation(signup_id=signup_id)
+
+
+@shared_task
+def requeue_stalled_signups() -> dict:
+    return services.signups_requeue_stalled()

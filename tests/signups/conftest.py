@@ -1,0 +1,63 @@
+"""Shared helpers of the sign-up tests."""
+
+import pytest
+
+RUN_FORM = {
+    "first_name": "Ana",
+    "last_name": "Ruiz",
+    "email": "ana@example.org",
+    "phone": "",
+    "street": "",
+    "city": "New York",
+    "state": "NY",
+    "zip": "10001",
+    "offices": ["state_house", "city_council"],
+    "timeframe": "next",
+    "ballot_line": "working_families",
+    "statement": "Rent is too high.",
+    "consent_email": "on",
+}
+
+VOLUNTEER_FORM = {
+    "first_name": "Luis",
+    "last_name": "Ortega",
+    "email": "luis@example.org",
+    "phone": "(212) 555-0100",
+    "street": "",
+    "city": "",
+    "state": "NY",
+    "zip": "10001",
+    "skills": ["canvassing", "data"],
+    "hours_per_week": "5",
+    "help_scope": "anywhere",
+}
+
+
+def api_payload(**overrides) -> dict:
+    payload = {
+        "kind": "run",
+        "first_name": "Ana",
+        "last_name": "Ruiz",
+        "email": "ana@example.org",
+        "phone": "212-555-0100",
+        "address": {"street": "", "city": "New York", "state": "NY", "zip": "10001"},
+        "offices": ["state_house"],
+        "timeframe": "next",
+        "ballot_line": "undecided",
+        "statement": "I care about schools.",
+        "consent_email": True,
+        "consent_sms": False,
+        "language": "en",
+    }
+    payload.update(overrides)
+    return payload
+
+
+@pytest.fixture
+def run_form():
+    return dict(RUN_FORM)
+
+
+@pytest.fixture
+def volunteer_form():
+    return dict(VOLUNTEER_FORM)

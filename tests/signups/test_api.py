@@ -1,0 +1,168 @@
+"""POST /api/v1/signups/ for embedded forms, and the organizers' token-authenticated reads."""
+
+import pytest
+from django.contrib.gis.geos import Point
+from django.core.management import call_command
+from rest_framework.authtoken.models import Token
+
+from signups.models import SignUp
+from tests.factories import OrganizerFactory, SignUpFactory
+from tests.signups.conftest import api_payload
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("zipcodes")]
+
+URL = "/api/v1/signups/"
+
+
+def post(client, payload):
+    return client.post(URL, payload, content_type="application/json")
+
+
+def test_new_sign_up_answers_201_with_id_status_and_districts(client):
+    response = post(client, api_payload(location={"lat": 40.7484, "lng": -73.9857}))
+    assert response.status_code == 201
+    body = response.json()
+    assert body["id"] == SignUp.objects.get().pk
+    assert body["status"] == "unconfirmed"
+    assert body["districts"]["cd"]["geoid"] == "3612"
+    assert body["districts"]["sldl"] == {
+        "geoid": "36075",
+        "ocd_id": "ocd-division/country:us/state:ny/sldl:75",
+        "name": "New York Assembly District 75",
+        "state": "NY",
+        "chamber": "sldl",
+    }
+
+
+def test_street_address_answers_with_districts_pending(client):
+    response = post(
+        client, api_payload(address={"street": "421 8th Ave", "city": "New York", "state": "NY", "zip": "10001"})
+    )
+    assert response.status_code == 201
+    assert response.json()["districts"] is None
+
+
+def test_repeat_by_same_email_answers_200_with_the_same_id(client):
+    first = post(client, api_payload())
+    second = post(
+        client,
+        api_payload(
+            kind="volunteer", email="Ana@Example.ORG", skills=["data"], hours_per_week=3, help_scope="anywhere"
+        ),
+    )
+    assert first.status_code == 201 and second.status_code == 200
+    assert second.json()["id"] == first.json()["id"]
+    assert SignUp.objects.get().kinds == ["run", "volunteer"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"kind": "astronaut"}, "kind"),
+        ({"first_name": 42}, "first_name"),
+        ({"first_name": ["a"]}, "first_name"),
+        ({"first_name": "<img src=x onerror=alert(1)>"}, "first_name"),
+        ({"last_name": "x" * 10_000}, "last_name"),
+        ({"email": "nope"}, "email"),
+        ({"phone": "call me"}, "phone"),
+        ({"address": {"state": "ZZ", "zip": "10001"}}, "address"),
+        ({"address": {"state": "NY", "zip": "abcde"}}, "address"),
+        ({"address": {"state": "NY", "zip": "90210"}}, "address"),
+        ({"address": "10001"}, "address"),
+        ({"location": {"lat": 200, "lng": 0}}, "location"),
+        ({"offices": ["astronaut"]}, "offices"),
+        ({"offices": []}, "offices"),
+        ({"timeframe": None}, "timeframe"),
+        ({"consent_email": "maybe"}, "consent_email"),
+        ({"language": "fr"}, "language"),
+    ],
+)
+def test_invalid_input_answers_400_with_field_errors_and_stores_nothing(client, overrides, field):
+    response = post(client, api_payload(**overrides))
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+    assert not SignUp.objects.exists()
+
+
+def test_volunteer_without_skills_is_rejected(client):
+    response = post(client, api_payload(kind="volunteer"))
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) >= {"skills", "hours_per_week", "help_scope"}
+
+
+@pytest.mark.parametrize("body", ["not json", "[]", "null", '{"kind": "run"'])
+def test_malformed_json_answers_400(client, body):
+    response = client.post(URL, body, content_type="application/json")
+    assert response.status_code == 400
+    assert not SignUp.objects.exists()
+
+
+def test_public_post_needs_no_csrf_token(client):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    assert strict.post(URL, api_payload(), content_type="application/json").status_code == 201
+
+
+def token_for(organizer) -> dict:
+    return {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=organizer).key}"}
+
+
+def test_organizer_list_needs_a_token(client):
+    assert client.get(URL).status_code == 401
+
+
+def test_organizer_sees_only_their_states(client):
+    ny = SignUpFactory(state="NY")
+    SignUpFactory(state="VT", zip="05602")
+    response = client.get(URL, **token_for(OrganizerFactory(states=["NY"])))
+    assert response.status_code == 200
+    assert [row["id"] for row in response.json()] == [ny.pk]
+
+
+def test_organizer_cannot_read_another_states_sign_up_by_id(client):
+    vt = SignUpFactory(state="VT", zip="05602")
+    assert client.get(f"{URL}{vt.pk}/", **token_for(OrganizerFactory(states=["NY"]))).status_code == 404
+
+
+def test_organizer_detail_shows_districts_quality_and_confirmation(client):
+    post(client, api_payload(location={"lat": 40.7484, "lng": -73.9857}))
+    signup = SignUp.objects.get()
+    body = client.get(f"{URL}{signup.pk}/", **token_for(OrganizerFactory(states=["NY"]))).json()
+    assert body["location_quality"] == "exact"
+    assert body["districts"]["sldu"]["geoid"] == "36028"
+    assert body["status"] == "unconfirmed" and body["confirmed_at"] is None
+    assert body["created_at"]
+
+
+def test_organizer_filters(client):
+    from django.utils import timezone
+
+    runner = SignUpFactory(state="NY")
+    volunteer = SignUpFactory(state="NY", wants_to_run=False, wants_to_volunteer=True, confirmed_at=timezone.now())
+    vermont = SignUpFactory(state="VT", zip="05602", location=Point(-72.58, 44.26, srid=4326))
+    call_command("reassign_districts", stdout=__import__("io").StringIO())
+    headers = token_for(OrganizerFactory(all_states=True, states=[]))
+
+    def ids(query):
+        return {row["id"] for row in client.get(f"{URL}?{query}", **headers).json()}
+
+    assert ids("kind=run") >= {runner.pk} and volunteer.pk not in ids("kind=run")
+    assert ids("kind=volunteer") == {volunteer.pk}
+    assert ids("confirmed=true") == {volunteer.pk}
+    assert ids("state=NY") == {runner.pk, volunteer.pk}
+    assert ids("district=36075") == {runner.pk, volunteer.pk}
+    assert ids("since=2999-01-01T00:00:00Z") == set()
+    assert ids("since=2000-01-01") == {runner.pk, volunteer.pk, vermont.pk}
+    bad = client.get(f"{URL}?since=yesterday&state=XX&kind=all", **headers)
+    assert bad.status_code == 400
+    assert set(bad.json()["errors"]) == {"since", "state", "kind"}
+
+
+def test_create_organizer_prints_a_token_that_works(client):
+    from io import StringIO
+
+    out = StringIO()
+    call_command("create_organizer", "lead@example.org", "--states", "NY,VT", "--token", stdout=out)
+    key = out.getvalue().split("API token: ")[1].strip()
+    assert client.get(URL, HTTP_AUTHORIZATION=f"Token {key}").status_code == 200

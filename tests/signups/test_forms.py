@@ -1,0 +1,132 @@
+"""The /run/ and /volunteer/ pages: a supporter fills a form and lands on the thank-you page."""
+
+import re
+
+import pytest
+
+from signups.models import LocationQuality, SignUp
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("zipcodes")]
+
+
+def errors(response) -> list[str]:
+    return re.findall(r'<p class="error"[^>]*>([^<]*)</p>', response.content.decode())
+
+
+def test_run_page_has_labelled_fields_and_works_without_javascript(client):
+    response = client.get("/run/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<h1>I want to run for office</h1>" in html
+    for field in ("first_name", "last_name", "email", "street", "zip"):
+        assert f'<label for="id_{field}">' in html
+    assert '<form method="post"' in html and "<script" not in html
+
+
+def test_run_sign_up_with_zip_only_lands_on_thank_you_page_with_districts(client, run_form):
+    response = client.post("/run/", run_form, follow=True)
+    html = response.content.decode()
+    assert response.redirect_chain == [("/thanks/", 302)]
+    assert "Thank you for signing up!" in html
+    assert "New York Congressional District 12" in html
+    signup = SignUp.objects.get()
+    assert signup.wants_to_run and not signup.wants_to_volunteer
+    assert signup.offices == ["state_house", "city_council"]
+    assert signup.ballot_line == "working_families"
+    assert signup.location_quality == LocationQuality.AMBIGUOUS  # ZIP 10001 spans NY-10 and NY-12
+    assert signup.consent_email and not signup.consent_sms
+
+
+def test_thank_you_page_url_carries_no_personal_data(client, run_form):
+    response = client.post("/run/", run_form)
+    assert response["Location"] == "/thanks/"
+
+
+def test_sign_up_queues_the_confirmation_email_after_commit(client, run_form, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        client.post("/run/", run_form)
+    # ZIP-only sign-ups are placed at once; only the confirmation email is left for Celery.
+    assert len(callbacks) == 1
+
+
+def test_street_address_is_left_for_the_geocoding_task(client, run_form, django_capture_on_commit_callbacks):
+    run_form["street"] = "421 8th Ave"
+    with django_capture_on_commit_callbacks() as callbacks:
+        client.post("/run/", run_form)
+    signup = SignUp.objects.get()
+    assert signup.located_at is None and signup.cd is None
+    assert len(callbacks) == 2  # geocode, confirm
+
+
+def test_map_pin_gives_an_exact_location(client, run_form):
+    run_form.update(lat="40.7484", lng="-73.9857")
+    client.post("/run/", run_form)
+    signup = SignUp.objects.select_related("cd", "sldu", "sldl").get()
+    assert signup.location_quality == LocationQuality.EXACT
+    assert (signup.cd.geoid, signup.sldu.geoid, signup.sldl.geoid) == ("3612", "36028", "36075")
+
+
+def test_volunteer_sign_up_stores_skills_and_normalised_phone(client, volunteer_form):
+    response = client.post("/volunteer/", volunteer_form)
+    assert response.status_code == 302
+    signup = SignUp.objects.get()
+    assert signup.wants_to_volunteer and not signup.wants_to_run
+    assert signup.skills == ["canvassing", "data"]
+    assert signup.phone == "+12125550100"
+    assert signup.hours_per_week == 5 and signup.help_scope == "anywhere"
+
+
+def test_same_email_again_updates_the_person_instead_of_duplicating(client, run_form, volunteer_form):
+    client.post("/run/", run_form)
+    volunteer_form["email"] = "ANA@Example.org"
+    client.post("/volunteer/", volunteer_form)
+    signup = SignUp.objects.get()
+    assert signup.kinds == ["run", "volunteer"]
+    assert signup.offices == ["state_house", "city_council"]
+    assert signup.skills == ["canvassing", "data"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("first_name", "", "This field is required."),
+        ("first_name", "<script>alert(1)</script>", "Use letters only"),
+        ("last_name", "Robert'); DROP TABLE signups;--", "Use letters only"),
+        ("first_name", "Ana 🌹", "Use letters only"),
+        ("first_name", "A" * 10_000, "at most 100 characters"),
+        ("email", "not-an-email", "Enter a valid email address."),
+        ("phone", "12345", "Enter a US phone number"),
+        ("state", "XX", "Select a valid choice."),
+        ("zip", "1234", "Enter a five-digit ZIP code."),
+        ("zip", "00000", "We could not find this ZIP code."),
+        ("zip", "90210", "ZIP code 90210 is in CA, not NY."),
+        ("offices", "astronaut", "Select a valid choice."),
+        ("timeframe", "", "This field is required."),
+        ("statement", "x" * 2001, "at most 2000 characters"),
+    ],
+)
+def test_bad_input_gets_a_clear_message_and_stores_nothing(client, run_form, field, value, message):
+    run_form[field] = value
+    response = client.post("/run/", run_form)
+    assert response.status_code == 200
+    assert any(message in e for e in errors(response)), errors(response)
+    assert 'role="alert"' in response.content.decode()  # the error summary
+    assert not SignUp.objects.exists()
+
+
+def test_hostile_text_is_kept_verbatim_but_shown_escaped(client, run_form):
+    run_form["statement"] = "<b>bold</b> & 'quotes' 🌹"
+    client.post("/run/", run_form)
+    signup = SignUp.objects.get()
+    assert signup.statement == "<b>bold</b> & 'quotes' 🌹"
+
+
+def test_control_characters_are_stripped_from_free_text(client, run_form):
+    run_form["statement"] = "line one\x07\x1b[31m\nline two"
+    client.post("/run/", run_form)
+    assert SignUp.objects.get().statement == "line one[31m\nline two"
+
+
+def test_thank_you_page_without_a_sign_up_sends_to_the_form(client):
+    response = client.get("/thanks/")
+    assert response.status_code == 302 and response["Location"] == "/run/"
