@@ -1,0 +1,39 @@
+# Developer and CI entry points. `make` alone lists the targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: help setup run test lint format
+
+help: ## List the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+setup: ## Install and start what the project needs, migrate, load districts (idempotent)
+	bash scripts/setup.sh
+
+# Django reads .env itself (the real environment wins), so honcho does not (-e /dev/null); it only needs PORT.
+run: setup ## Set up, then run web (http://127.0.0.1:8000, or PORT), Celery worker and beat; Ctrl-C stops all
+	@mkdir -p .cache
+	port="$${PORT:-$$(sed -n 's/^[[:space:]]*PORT[[:space:]]*=[[:space:]]*//p' .env 2>/dev/null | tail -n1 | tr -d "\"' ")}"; \
+	exec $(VENV)/bin/honcho start -f Procfile -e /dev/null -p "$${port:-8000}"
+
+test: setup ## Set up, then ruff, Django checks, missing migrations, the whole pytest suite
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/bin/ruff ## ruff format --check and ruff check
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+
+format: $(VENV)/bin/ruff ## Reformat and apply ruff's safe fixes
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+$(VENV)/bin/ruff:
+	bash scripts/setup.sh

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Set up, or bring up to date, everything berniecrat needs on Debian 12:
+# system packages, PostgreSQL/PostGIS and Redis, the virtualenv, the database,
+# static files and the district boundaries. Safe to run again: every step
+# checks first and does nothing when there is nothing to do.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '==> %s\n' "$*"; }
+note() { printf '    %s\n' "$*"; }
+die() {
+	printf 'setup: %s\n' "$*" >&2
+	exit 1
+}
+
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null || die "not root and no sudo: cannot install system packages or start services"
+	SUDO=(sudo)
+fi
+
+PY=.venv/bin/python
+PG_VERSION=$(find /etc/postgresql -mindepth 1 -maxdepth 1 -type d -printf '%f\n' 2>/dev/null | sort -V | tail -n1)
+PG_VERSION=${PG_VERSION:-15}
+# Django settings the management commands use; manage.py's own default.
+export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-berniecrat.settings.local}
+
+# --- (a) system packages ------------------------------------------------------
+step "System packages"
+missing=()
+command -v make >/dev/null || missing+=(make)
+[ -e /etc/ssl/certs/ca-certificates.crt ] || missing+=(ca-certificates) # HTTPS downloads (Census)
+command -v pg_ctlcluster >/dev/null || missing+=("postgresql-$PG_VERSION")
+[ -e "/usr/share/postgresql/$PG_VERSION/extension/postgis.control" ] || missing+=("postgresql-$PG_VERSION-postgis-3")
+if ! command -v ogrinfo >/dev/null || ! compgen -G '/usr/lib/*/libgdal.so*' >/dev/null; then
+	missing+=(gdal-bin) # pulls in libgdal, GEOS and PROJ, which GeoDjango loads
+fi
+[ -x /usr/bin/chromium ] || missing+=(chromium) # browser tests (tests/e2e)
+command -v redis-server >/dev/null || missing+=(redis-server)
+if [ ! -x "$PY" ]; then
+	command -v python3 >/dev/null || missing+=(python3)
+	python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+	note "installing: ${missing[*]}"
+	"${SUDO[@]}" apt-get update
+	"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+else
+	note "all installed"
+fi
+
+# --- (b) services -------------------------------------------------------------
+wait_for() { # wait_for DESCRIPTION COMMAND...: retry for up to 30 s
+	local what=$1
+	shift
+	for _ in $(seq 60); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.5
+	done
+	die "$what did not come up"
+}
+
+step "PostgreSQL"
+if pg_isready -q -h 127.0.0.1; then
+	note "running"
+else
+	note "starting cluster $PG_VERSION/main"
+	"${SUDO[@]}" pg_ctlcluster --skip-systemctl-redirect "$PG_VERSION" main start
+	wait_for PostgreSQL pg_isready -q -h 127.0.0.1
+fi
+
+step "Redis"
+if [ "$(redis-cli -h 127.0.0.1 ping 2>/dev/null)" = PONG ]; then
+	note "running"
+else
+	note "starting redis-server on 127.0.0.1:6379"
+	"${SUDO[@]}" mkdir -p /var/lib/redis /var/log/redis
+	"${SUDO[@]}" redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+		--dir /var/lib/redis --logfile /var/log/redis/ci.log
+	wait_for Redis sh -c '[ "$(redis-cli -h 127.0.0.1 ping)" = PONG ]'
+fi
+
+# --- (c) virtualenv -----------------------------------------------------------
+step "Python virtualenv (.venv)"
+if [ ! -x "$PY" ]; then
+	python=$(command -v python3.11 || command -v python3) || die "no python3"
+	note "creating with $python"
+	"$python" -m venv .venv
+fi
+stamp=.venv/.requirements.sha256
+wanted=$(sha256sum requirements.txt | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" = "$wanted" ]; then
+	note "requirements.txt unchanged since the last install"
+else
+	.venv/bin/pip install --disable-pip-version-check -r requirements.txt
+	echo "$wanted" >"$stamp"
+fi
+
+# --- (d) database -------------------------------------------------------------
+step "Database and PostGIS"
+"$PY" scripts/ensure_database.py
+
+# --- (e, f) Django ------------------------------------------------------------
+step "Migrations"
+"$PY" manage.py migrate --noinput
+
+step "Static files"
+"$PY" manage.py collectstatic --noinput
+
+# --- (g) district boundaries --------------------------------------------------
+step "District boundaries"
+# DISTRICTS_DATA_DIR as the settings see it (environment, then .env, then ../shared/data).
+data_dir=$("$PY" -c 'from django.conf import settings; print(settings.DISTRICTS_DATA_DIR or "")')
+if [ -n "$data_dir" ] && [ -d "$data_dir/boundaries" ]; then
+	"$PY" manage.py load_districts "$data_dir/boundaries"
+else
+	note "no DISTRICTS_DATA_DIR${data_dir:+ ($data_dir/boundaries missing)}: downloading Census TIGER/Line"
+	"$PY" manage.py load_districts --census
+fi
+
+step "Done"
