@@ -118,4 +118,11 @@ else
 	"$PY" manage.py load_districts --census
 fi
 
+step "ZIP codes"
+if [ -n "$data_dir" ] && [ -d "$data_dir/zip" ]; then
+	"$PY" manage.py load_zipcodes "$data_dir/zip"
+else
+	note "no DISTRICTS_DATA_DIR/zip: skipped (sign-ups then cannot check ZIP codes)"
+fi
+
 step "Done"
