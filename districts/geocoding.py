@@ -444,6 +444,27 @@ def locate_address(*, street: str, city: str, state: str, zip: str) -> Location:
     return location
 
 
+def locate_addresses(rows: Iterable[tuple]) -> dict:
+    """Batch ``locate_address``: ``{id: Location}`` for ``(id, street, city, state, zip)`` rows.
+
+    One Census batch request for the streets (used when a backlog builds up), ZIP
+    centres for the rest. Raises GeocoderUnavailable like ``census_geocode_batch``.
+    """
+    rows = list(rows)
+    try:
+        coords = census_geocode_batch(rows)
+    except GeocoderRejected:
+        logger.warning("locate addresses: Census rejected the batch, using ZIP codes")
+        coords = {}
+    located = {}
+    for row_id, _street, _city, state, zip_code in rows:
+        found = coords.get(row_id)
+        located[row_id] = (
+            Location(lat=found[0], lng=found[1], quality=Quality.STREET) if found else _zip_location(zip_code, state)
+        )
+    return located
+
+
 def _zip_location(zip_code: str, state: str) -> Location:
     row: ZipCode | None = zip_lookup(zip_code)
     state_code = _clean(state)

@@ -190,7 +190,8 @@ def _read_layer(path: Path, ogr_layer, *, states, resolution) -> Layer:
     if missing:
         raise SourceError(f"{path}: missing attribute(s) {', '.join(missing)}")
     layer = Layer(
-        name=path.name,
+        # A state-filtered load is a set of its own, so it never replaces the whole file's set.
+        name=f"{path.name} [{','.join(sorted(states))}]" if states else path.name,
         chamber=chamber,
         vintage=_vintage(path, chamber, code_field, first),
         resolution=resolution or guess_resolution(path.name),

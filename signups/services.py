@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from districts.geocoding import locate_address
+from districts.geocoding import locate_address, locate_addresses
 from districts.selectors import district_lookup, districts_for_points
 
 from .models import LocationQuality, SignUp
@@ -26,6 +26,9 @@ VOLUNTEER_FIELDS = ("skills", "hours_per_week", "help_scope")
 PERSON_FIELDS = ("first_name", "last_name", "phone", "street", "city", "state", "zip", "language")
 # A confirmation claimed this long ago without being sent belongs to a dead worker.
 CLAIM_TIMEOUT = timedelta(minutes=10)
+# From this many sign-ups waiting for geocoding on, the sweeper uses the Census batch endpoint.
+GEOCODE_BATCH_THRESHOLD = 50
+GEOCODE_BATCH_SIZE = 1000
 
 
 @dataclass
@@ -138,6 +141,29 @@ def signup_locate(*, signup_id: int) -> str:
     return signup.location_quality
 
 
+def signups_locate_batch(*, signup_ids: list[int]) -> int:
+    """Geocode a backlog of sign-ups with one Census batch request; returns how many were located.
+
+    Rows another worker is already locating are skipped (``SKIP LOCKED``).
+    Raises ``GeocoderUnavailable`` for the task to retry.
+    """
+    with transaction.atomic():
+        signups = list(
+            SignUp.objects.select_for_update(skip_locked=True).filter(pk__in=signup_ids, located_at__isnull=True)
+        )
+        if not signups:
+            return 0
+        found = locate_addresses((s.pk, s.street, s.city, s.state, s.zip) for s in signups)
+        for signup in signups:
+            location = found[signup.pk]
+            signup_set_location(signup, point=location.point, quality=location.quality)
+        SignUp.objects.bulk_update(
+            signups, ["location", "location_quality", "located_at", "cd", "sldu", "sldl", "districts_assigned_at"]
+        )
+    logger.info("located a batch of %d sign-ups", len(signups))
+    return len(signups)
+
+
 def signups_reassign_districts(*, batch_size: int = 5000) -> int:
     """Re-resolve every located sign-up against the current boundary sets (after redistricting).
 
@@ -226,8 +252,13 @@ def signups_requeue_stalled(*, older_than: timedelta = timedelta(minutes=5)) -> 
         .filter(Q(confirmation_claimed_at__isnull=True) | Q(confirmation_claimed_at__lt=timezone.now() - CLAIM_TIMEOUT))
         .values_list("pk", flat=True)
     )
-    for pk in to_locate:
-        tasks.locate_signup.delay(pk)
+    if len(to_locate) >= GEOCODE_BATCH_THRESHOLD:
+        # A backlog (the geocoder or the broker was down): the Census batch endpoint is far cheaper.
+        for start in range(0, len(to_locate), GEOCODE_BATCH_SIZE):
+            tasks.locate_signups_batch.delay(to_locate[start : start + GEOCODE_BATCH_SIZE])
+    else:
+        for pk in to_locate:
+            tasks.locate_signup.delay(pk)
     for pk in to_confirm:
         tasks.send_signup_confirmation.delay(pk)
     return {"locate": len(to_locate), "confirm": len(to_confirm)}

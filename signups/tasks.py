@@ -17,6 +17,13 @@ def locate_signup(signup_id: int) -> str:
     return services.signup_locate(signup_id=signup_id)
 
 
+@shared_task(
+    autoretry_for=(GeocoderUnavailable,), retry_backoff=30, retry_backoff_max=1800, retry_jitter=True, max_retries=8
+)
+def locate_signups_batch(signup_ids: list[int]) -> int:
+    return services.signups_locate_batch(signup_ids=signup_ids)
+
+
 @shared_task(autoretry_for=(OSError,), retry_backoff=10, retry_backoff_max=900, retry_jitter=True, max_retries=10)
 def send_signup_confirmation(signup_id: int) -> bool:
     # SMTP failures are OSErrors (smtplib.SMTPException included), retried with backoff.

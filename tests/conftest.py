@@ -21,7 +21,12 @@ two ``INSERT ... SELECT`` statements (about a second), ids included. Every test
 therefore starts with exactly the session's districts, whatever ran before it.
 """
 
-pytest_plugins = ["tests.plugins.processes", "tests.geocoding.fixtures", "tests.fakes.census_geocoder"]
+pytest_plugins = [
+    "tests.plugins.processes",
+    "tests.plugins.smtp",
+    "tests.geocoding.fixtures",
+    "tests.fakes.census_geocoder",
+]
 
 from io import StringIO  # noqa: E402
 from pathlib import Path  # noqa: E402

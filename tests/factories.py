@@ -2,6 +2,7 @@
 
 import factory
 from django.contrib.gis.geos import Point
+from django.utils import timezone
 
 from organizing.models import User
 from signups.models import LocationQuality, SignUp
@@ -22,6 +23,7 @@ class SignUpFactory(factory.django.DjangoModelFactory):
     ballot_line = "undecided"
     location = factory.LazyFunction(lambda: Point(-73.9857, 40.7484, srid=4326))
     location_quality = LocationQuality.EXACT
+    located_at = factory.LazyFunction(timezone.now)
 
 
 class OrganizerFactory(factory.django.DjangoModelFactory):

@@ -173,7 +173,9 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Districts ---------------------------------------------------------------
 _shared_data = BASE_DIR.parent / "shared" / "data"
-DISTRICTS_DATA_DIR = env.path("DISTRICTS_DATA_DIR", default=str(_shared_data) if _shared_data.is_dir() else None)
+_districts_data_dir = env("DISTRICTS_DATA_DIR", default=str(_shared_data) if _shared_data.is_dir() else "")
+# None when there is no local copy: load_districts then downloads from the Census Bureau.
+DISTRICTS_DATA_DIR = Path(_districts_data_dir).resolve() if _districts_data_dir else None
 # Downloaded Census files are kept here so a second load does not fetch them again.
 DISTRICTS_CACHE_DIR = env.path("DISTRICTS_CACHE_DIR", default=str(BASE_DIR / ".cache" / "districts"))
 # The TIGER/Line release downloaded when there is no local data directory.

@@ -100,18 +100,16 @@ def test_reloading_the_whole_data_directory_changes_nothing(boundaries_dir):
     assert _snapshot() == before
 
 
-def test_reloading_with_another_state_filter_replaces_the_set_without_duplicating_districts(boundaries_dir):
-    old = ny_set("sldl")
-    old_ids = set(old.districts.values_list("pk", flat=True))
+def test_state_filtered_reload_is_a_set_of_its_own_and_never_duplicates_districts(boundaries_dir):
+    whole = ny_set("sldl")
 
     output = run_command("load_districts", boundaries_dir / NY_FILES["sldl"], "--states", "ny")
 
-    assert "replaced" in output
-    new = ny_set("sldl")
-    assert new.pk == old.pk
-    assert new.checksum != old.checksum
-    assert new.districts.count() == 150
-    assert not (set(new.districts.values_list("pk", flat=True)) & old_ids)
+    assert "tl_2024_36_sldl.zip [NY]" in output and "loaded" in output
+    filtered = BoundarySet.objects.get(chamber="sldl", name="tl_2024_36_sldl.zip [NY]")
+    assert filtered.checksum != whole.checksum
+    assert BoundarySet.objects.filter(pk=whole.pk).exists()  # the whole file's set is untouched
     current_ny = District.objects.current().filter(chamber="sldl", state="NY")
     assert current_ny.count() == 150
-    assert set(current_ny.values_list("boundary_set_id", flat=True)) == {old.pk}
+    # Same resolution: the newer load serves New York, once.
+    assert set(current_ny.values_list("boundary_set_id", flat=True)) == {filtered.pk}

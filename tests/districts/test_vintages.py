@@ -173,3 +173,21 @@ def test_resolution_option_overrides_the_guess_from_the_file_name(cd120_file):
     run_command("load_districts", cd120_file, "--resolution", "500k")
 
     assert BoundarySet.objects.get(chamber="cd", vintage="CD120").resolution == Resolution.CB_500K
+
+
+def test_state_filtered_load_beside_the_whole_file_keeps_both_sets(cd120_file):
+    run_command("load_districts", cd120_file)
+    run_command("load_districts", cd120_file, "--states", "VT")
+
+    sets = BoundarySet.objects.filter(chamber="cd", vintage="CD120")
+    assert sorted(sets.values_list("name", flat=True)) == [cd120_file.name, f"{cd120_file.name} [VT]"]
+    visible = District.objects.filter(boundary_set__in=sets, superseded=False)
+    # Wyoming still comes from the whole file; Vermont's districts come from one set only.
+    by_state = {
+        state: set(visible.filter(state=state).values_list("boundary_set__name", flat=True)) for state in ("VT", "WY")
+    }
+    assert by_state == {"VT": {f"{cd120_file.name} [VT]"}, "WY": {cd120_file.name}}
+    assert (
+        visible.filter(state="VT").count()
+        == District.objects.filter(boundary_set__name=cd120_file.name, state="VT").count()
+    )

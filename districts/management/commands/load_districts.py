@@ -67,7 +67,7 @@ class Command(BaseCommand):
 
     def _load(self, path: Path, source: str, states, resolution, make_current) -> None:
         digest = checksum(path, extra=",".join(sorted(states or [])) + (resolution or ""))
-        known = BoundarySet.objects.filter(name=path.name, checksum=digest).first()
+        known = BoundarySet.objects.filter(name__startswith=path.name, checksum=digest).first()
         if known and not make_current:
             self.stdout.write(f"{path.name}: unchanged ({known.chamber} {known.vintage}, already loaded)")
             return
