@@ -1,5 +1,6 @@
 """API conventions shared by every endpoint."""
 
+from django.utils import translation
 from rest_framework import exceptions, serializers
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -19,3 +20,15 @@ class ErrorsSerializer(serializers.Serializer):
     errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()), help_text="Messages per field name."
     )
+
+
+class AcceptLanguageMixin:
+    """Answer messages in the client's Accept-Language.
+
+    The API lives outside ``i18n_patterns``, where LocaleMiddleware would always
+    pick the default language for an unprefixed path.
+    """
+
+    def initial(self, request, *args, **kwargs):
+        translation.activate(translation.get_language_from_request(request._request))
+        super().initial(request, *args, **kwargs)

@@ -155,6 +155,28 @@ def read_zip_data(directory: Path) -> list[ZipData]:
     return list(zips.values())
 
 
+def read_zip_package() -> list[ZipData]:
+    """ZIP centroids from the ``zipcodes`` package (the same dataset as the shared CSV).
+
+    Used where no data directory is at hand (production): it carries no ZIP -> district
+    table, so ``cd_geoids`` stay empty and ZIP-only sign-ups are never flagged ambiguous.
+    """
+    import zipcodes
+
+    return [
+        ZipData(
+            zip=row["zip_code"],
+            state=row["state"].upper(),
+            city=row["city"],
+            lat=float(row["lat"]),
+            lng=float(row["long"]),
+            cd_geoids=(),
+            active=bool(row["active"]),
+        )
+        for row in zipcodes.list_all()
+    ]
+
+
 def _stored() -> dict[str, ZipData]:
     return {
         z.zip: ZipData(

@@ -122,7 +122,8 @@ step "ZIP codes"
 if [ -n "$data_dir" ] && [ -d "$data_dir/zip" ]; then
 	"$PY" manage.py load_zipcodes "$data_dir/zip"
 else
-	note "no DISTRICTS_DATA_DIR/zip: skipped (sign-ups then cannot check ZIP codes)"
+	note "no DISTRICTS_DATA_DIR/zip: ZIP centroids from the zipcodes package (no ZIP -> district table)"
+	"$PY" manage.py load_zipcodes --from-package
 fi
 
 step "Done"

@@ -1,5 +1,6 @@
 """JSON API: public sign-up intake for embedded forms, and organizers' read access."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -10,11 +11,11 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
-from berniecrat.api import ErrorsSerializer
+from berniecrat.api import AcceptLanguageMixin, ErrorsSerializer
 from districts.api import DistrictsSerializer, district_payload
 
 from . import services, validation
-from .models import BallotLine, HelpScope, Language, Office, SignUp, Skill, Timeframe
+from .models import BallotLine, HelpScope, Language, LocationQuality, Office, SignUp, Skill, Timeframe
 from .selectors import signup_list
 
 
@@ -111,6 +112,9 @@ class SignUpFilterSerializer(serializers.Serializer):
     district = CleanCharField(max_length=12, required=False, help_text="GEOID of a district of any chamber.")
     confirmed = serializers.BooleanField(required=False, allow_null=True, default=None)
     since = serializers.DateTimeField(required=False, help_text="Created at or after (ISO 8601).")
+    location_quality = serializers.ChoiceField(
+        choices=LocationQuality.choices, required=False, help_text="E.g. 'none' for sign-ups to fix by hand."
+    )
 
     def validate_state(self, value):
         return _django_rule(validation.validate_state)(value)
@@ -178,10 +182,21 @@ class SignUpCreatedSerializer(serializers.Serializer):
 
 
 class SignUpIntakeThrottle(AnonRateThrottle):
+    """Per-address limit on public sign-ups (``SIGNUP_API_RATE``; off with ``RATELIMIT_ENABLE=0``)."""
+
     scope = "signup_intake"
 
+    def get_rate(self):
+        return settings.SIGNUP_API_RATE if settings.RATELIMIT_ENABLE else None
 
-class SignUpListCreateApi(ListAPIView):
+    def allow_request(self, request, view):
+        # Read the settings on every request, not once at start-up.
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
+
+
+class SignUpListCreateApi(AcceptLanguageMixin, ListAPIView):
     """``POST``: public sign-up (201 new, 200 known email). ``GET``: organizers' list (token)."""
 
     serializer_class = SignUpOutSerializer

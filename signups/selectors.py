@@ -16,7 +16,7 @@ def signups_visible_to(user):
 
 def signup_list(*, user, filters: dict):
     """Sign-ups for the organizer API, filtered by validated ``kind``, ``state``, ``district``
-    (any chamber's GEOID), ``confirmed`` (bool) and ``since`` (aware datetime)."""
+    (any chamber's GEOID), ``confirmed`` (bool), ``location_quality`` and ``since`` (aware datetime)."""
     qs = signups_visible_to(user).select_related("cd", "sldu", "sldl").order_by("-created_at", "-pk")
     kind = filters.get("kind")
     if kind == "run":
@@ -31,6 +31,8 @@ def signup_list(*, user, filters: dict):
         qs = qs.confirmed()
     elif filters.get("confirmed") is False:
         qs = qs.filter(confirmed_at__isnull=True)
+    if quality := filters.get("location_quality"):
+        qs = qs.filter(location_quality=quality)
     if since := filters.get("since"):
         qs = qs.filter(created_at__gte=since)
     return qs

@@ -120,3 +120,18 @@ def pytest_runtest_setup(item):
         return
     with _session["blocker"].unblock():
         _restore_districts_if_changed()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Each test starts with empty rate-limit counters (they live in Redis, across tests)."""
+    import redis
+    from django.core.cache import cache
+
+    client = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+    try:
+        keys = list(client.scan_iter(match=cache.make_key("throttle_*"), count=1000))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()

@@ -112,6 +112,11 @@ MFA_TOTP_ISSUER = "Berniecrat"
 # --- Email -------------------------------------------------------------------
 _email = env.email_url("EMAIL_URL", default="smtp://127.0.0.1:1025")
 vars().update(_email)
+# An email service instead of SMTP, through django-anymail, e.g.
+# DJANGO_EMAIL_BACKEND=anymail.backends.postmark.EmailBackend and
+# ANYMAIL='{"POSTMARK_SERVER_TOKEN": "..."}'.
+EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default=_email["EMAIL_BACKEND"])
+ANYMAIL = env.json("ANYMAIL", default={})
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="Berniecrat <noreply@localhost>")
 
 # --- Internationalisation ----------------------------------------------------
@@ -139,8 +144,12 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "berniecrat.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
-    "DEFAULT_THROTTLE_RATES": {"signup_intake": env("SIGNUP_API_RATE", default="30/minute")},
 }
+
+# Rate limits on public endpoints, counted in Redis per client address.
+# RATELIMIT_ENABLE=0 turns them off (load tests from a single address).
+RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
+SIGNUP_API_RATE = env("SIGNUP_API_RATE", default="30/minute")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Berniecrat API",

@@ -141,3 +141,14 @@ def test_cd_geoid():
     assert cd_geoid("01", "7") == "0107"
     assert cd_geoid("56", "0") == "5600"
     assert cd_geoid("72", "0") == "7298"
+
+
+@pytest.mark.django_db
+def test_without_a_data_directory_the_zipcodes_package_supplies_the_centroids(settings):
+    settings.DISTRICTS_DATA_DIR = None
+    out = StringIO()
+    call_command("load_zipcodes", "--from-package", stdout=out)
+    assert "zipcodes package: 42789 ZIP codes" in out.getvalue()
+    row = ZipCode.objects.get(zip="10001")
+    assert (row.state, round(row.point.y, 2), round(row.point.x, 2)) == ("NY", 40.75, -74.0)
+    assert row.cd_geoids == []  # the package has no ZIP -> district table

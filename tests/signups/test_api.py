@@ -166,3 +166,37 @@ def test_create_organizer_prints_a_token_that_works(client):
     call_command("create_organizer", "lead@example.org", "--states", "NY,VT", "--token", stdout=out)
     key = out.getvalue().split("API token: ")[1].strip()
     assert client.get(URL, HTTP_AUTHORIZATION=f"Token {key}").status_code == 200
+
+
+def test_ungeocodable_sign_ups_can_be_listed_for_fixing(client):
+    lost = SignUpFactory(state="NY", location=None, location_quality="none")
+    SignUpFactory(state="NY")
+    headers = token_for(OrganizerFactory(states=["NY"]))
+    rows = client.get(f"{URL}?location_quality=none", **headers).json()
+    assert [row["id"] for row in rows] == [lost.pk]
+
+
+def test_spanish_speaker_gets_spanish_errors_and_spanish_language_stored(client):
+    bad = client.post(URL, api_payload(first_name="<b>"), content_type="application/json", HTTP_ACCEPT_LANGUAGE="es")
+    assert bad.status_code == 400
+    assert "letras" in bad.json()["errors"]["first_name"][0]
+    good = post(
+        client,
+        api_payload(language="es", kind="volunteer", skills=["events"], hours_per_week=2, help_scope="own_district"),
+    )
+    assert good.status_code == 201
+    assert SignUp.objects.get().language == "es"
+
+
+def test_scripted_flood_from_one_address_is_refused_with_429(client, settings):
+    settings.SIGNUP_API_RATE = "3/minute"
+    answers = [post(client, api_payload(email=f"flood{i}@example.org")).status_code for i in range(5)]
+    assert answers == [201, 201, 201, 429, 429]
+    assert SignUp.objects.count() == 3
+
+
+def test_rate_limit_can_be_switched_off_for_load_tests(client, settings):
+    settings.SIGNUP_API_RATE = "1/minute"
+    settings.RATELIMIT_ENABLE = False
+    answers = {post(client, api_payload(email=f"load{i}@example.org")).status_code for i in range(3)}
+    assert answers == {201}

@@ -122,3 +122,14 @@ def test_sweeper_requeues_work_that_never_left(celery_without_worker):
     unlocated()  # fresh: its own tasks may still be on their way, so it is left alone
     assert services.signups_requeue_stalled() == {"locate": 1, "confirm": 2}
     assert redis.Redis.from_url(celery_without_worker).llen("celery") == 3
+
+
+def test_an_email_service_backend_works_by_configuration(settings, mailoutbox):
+    """django-anymail's backends plug in through DJANGO_EMAIL_BACKEND (here its test backend)."""
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    signup = SignUpFactory(email="service@example.org", language="es")
+    assert services.signup_send_confirmation(signup_id=signup.pk) is True
+    [message] = mailoutbox
+    assert message.to == ["service@example.org"]
+    assert message.subject == "Confirma tu inscripción"  # in the supporter's language
+    assert message.anymail_test_params is not None

@@ -20,7 +20,9 @@ def test_run_page_has_labelled_fields_and_works_without_javascript(client):
     assert "<h1>I want to run for office</h1>" in html
     for field in ("first_name", "last_name", "email", "street", "zip"):
         assert f'<label for="id_{field}">' in html
-    assert '<form method="post"' in html and "<script" not in html
+    # A plain POST form; the only script (browser location) is optional and deferred.
+    assert '<form method="post"' in html
+    assert html.count("<script") == 1 and 'js/locate.js" defer' in html
 
 
 def test_run_sign_up_with_zip_only_lands_on_thank_you_page_with_districts(client, run_form):
