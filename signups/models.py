@@ -153,7 +153,7 @@ class SignUp(models.Model):
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
-        related_name="+",
+        related_name="cd_signups",
         help_text="Congressional district of the location (current map).",
     )
     sldu = models.ForeignKey(
@@ -161,7 +161,7 @@ class SignUp(models.Model):
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
-        related_name="+",
+        related_name="sldu_signups",
         help_text="State senate district of the location (current map).",
     )
     sldl = models.ForeignKey(
@@ -169,7 +169,7 @@ class SignUp(models.Model):
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
-        related_name="+",
+        related_name="sldl_signups",
         help_text="State house district of the location (current map).",
     )
     districts_assigned_at = models.DateTimeField(
