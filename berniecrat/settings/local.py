@@ -4,5 +4,7 @@ import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "insecure-local-development-key")
 os.environ.setdefault("DJANGO_DEBUG", "1")
+# Without a mail server of their own, developers read the emails in the worker's output.
+os.environ.setdefault("EMAIL_URL", "consolemail://")
 
 from .base import *  # noqa: E402,F403
