@@ -1,0 +1,373 @@
+"""Coverage reads: who signed up where, counted in the database, limited to an organizer's states.
+
+Every function takes the organizer (``user``) and a ``CoverageFilters`` and never
+returns a person, count or district outside the organizer's states:
+sign-ups are read through ``signups.selectors.signups_visible_to`` and districts
+through ``districts_visible_to`` below, whatever states the filters ask for.
+
+Vocabulary:
+
+* a *candidate* is a sign-up that wants to run (``SignUp.objects.runners()``, the
+  one definition; a later "withdrawn" stage belongs there) and matches the
+  ``office`` and ``ballot_line`` filters, which describe running;
+* a *volunteer* is a sign-up that wants to volunteer (``office`` and
+  ``ballot_line`` do not apply to volunteers: they are the help available);
+* ``kind="run"`` counts candidates only (volunteers are 0), ``kind="volunteer"``
+  volunteers only;
+* a district is *covered* when at least one candidate is assigned to it; its
+  ``status`` is ``"candidate"``, else ``"volunteers"`` when it has volunteers,
+  else ``"none"``.
+
+Counting against the current maps uses the sign-ups' stored districts (the
+``cd``/``sldu``/``sldl`` foreign keys). Counting against another loaded vintage
+(``filters.vintages``) uses each sign-up's ``location`` inside the district's
+area (``ST_Intersects``, GiST-indexed): sign-ups without a location are then in
+no district, and a point exactly on a shared border counts in both.
+"""
+
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Case, CharField, Count, Func, IntegerField, OuterRef, Q, Subquery, Value, When
+
+from districts.models import Chamber, District
+from districts.states import BY_USPS
+from signups.models import SignUp
+from signups.selectors import signups_visible_to
+
+from .filters import CoverageFilters
+
+CHAMBERS = (Chamber.SLDL.value, Chamber.SLDU.value, Chamber.CD.value)  # the headline's order
+
+# How long a coverage summary is kept in Redis. Nothing invalidates it when people
+# sign up: the key holds everything that decides the answer (the organizer's
+# states and the filters), so it is never shown to someone who may not see it, and
+# it is at most this many seconds behind. During a livestream a summary per
+# organizer per filter set is computed at most once a minute, however often the
+# dashboard is reloaded; a minute's lag in a headline percentage is harmless.
+SUMMARY_CACHE_SECONDS = 60
+SUMMARY_CACHE_PREFIX = "organizing:summary:v1"
+
+
+class _Count(Func):
+    """``COUNT(*)`` as a plain function, so a correlated subquery counts without a GROUP BY."""
+
+    function = "COUNT"
+    template = "%(function)s(*)"
+    output_field = IntegerField()
+
+    def __init__(self):
+        super().__init__()
+
+
+# --- Scope -------------------------------------------------------------------
+
+
+def organizer_scope_key(user) -> str:
+    """A string naming the states ``user`` may see ("all" for every state), for cache keys."""
+    if user is None or not user.is_authenticated:
+        return "none"
+    if getattr(user, "all_states", False):
+        return "all"
+    return ",".join(sorted(getattr(user, "states", None) or [])) or "-"
+
+
+def districts_visible_to(user, districts=None):
+    """Districts of the states ``user`` may see: the district side of ``signups_visible_to``."""
+    districts = District.objects.all() if districts is None else districts
+    if user is None or not user.is_authenticated:
+        return districts.none()
+    if getattr(user, "all_states", False):
+        return districts
+    return districts.filter(state__in=list(getattr(user, "states", None) or []))
+
+
+def is_national(*, user, filters: CoverageFilters) -> bool:
+    """Whether figures for ``user`` and ``filters`` are the whole country's (all states, no state filter)."""
+    return bool(getattr(user, "all_states", False)) and not filters.states
+
+
+def visible_states(*, user, filters: CoverageFilters) -> list[str]:
+    """USPS codes the organizer may see, narrowed by ``filters.states``; every state for all-states organizers."""
+    if user is None or not user.is_authenticated:
+        return []
+    allowed = list(BY_USPS) if getattr(user, "all_states", False) else list(getattr(user, "states", None) or [])
+    if filters.states:
+        allowed = [code for code in allowed if code in filters.states]
+    return sorted(allowed)
+
+
+# --- Sign-ups ----------------------------------------------------------------
+
+
+def coverage_signups(*, user, filters: CoverageFilters):
+    """The sign-ups ``user`` may see that match every filter except ``kind`` and the vintage.
+
+    ``states``, ``since``/``until`` (on ``created_at``, inclusive days) and
+    ``confirmed_only`` narrow everyone; ``office``/``ballot_line`` narrow the runners
+    only, so a volunteer stays (see the module docstring). Unordered; callers order.
+    """
+    signups = signups_visible_to(user)
+    if filters.states:
+        signups = signups.filter(state__in=filters.states)
+    start, end = filters.created_range()
+    if start:
+        signups = signups.filter(created_at__gte=start)
+    if end:
+        signups = signups.filter(created_at__lt=end)
+    if filters.confirmed_only:
+        signups = signups.confirmed()
+    if filters.office or filters.ballot_line:
+        signups = _running_filters(signups.runners(), filters) | signups.volunteers()
+    return signups
+
+
+def _running_filters(signups, filters: CoverageFilters):
+    if filters.office:
+        signups = signups.filter(offices__contains=[filters.office])
+    if filters.ballot_line:
+        signups = signups.filter(ballot_line=filters.ballot_line)
+    return signups
+
+
+def coverage_candidates(*, user, filters: CoverageFilters):
+    """Sign-ups counted as candidates: runners matching every filter, none when ``kind="volunteer"``."""
+    if filters.kind == "volunteer":
+        return SignUp.objects.none()
+    return _running_filters(coverage_signups(user=user, filters=filters).runners(), filters)
+
+
+def coverage_volunteers(*, user, filters: CoverageFilters):
+    """Sign-ups counted as volunteers, none when ``kind="run"``."""
+    if filters.kind == "run":
+        return SignUp.objects.none()
+    return coverage_signups(user=user, filters=filters).volunteers()
+
+
+def coverage_people(*, user, filters: CoverageFilters):
+    """The people a list or export shows: candidates and volunteers as ``kind`` asks (both by default)."""
+    if filters.kind == "run":
+        return coverage_candidates(user=user, filters=filters)
+    if filters.kind == "volunteer":
+        return coverage_volunteers(user=user, filters=filters)
+    return coverage_signups(user=user, filters=filters)
+
+
+def district_signups(*, user, filters: CoverageFilters, district: District):
+    """The people (``coverage_people``) in ``district``: by stored district for a current
+    district, by location inside its area for another vintage's. Unordered."""
+    people = coverage_people(user=user, filters=filters)
+    if district.boundary_set.is_current:
+        return people.filter(**{district.chamber: district})
+    return people.filter(location__intersects=district.geometry)
+
+
+# --- Districts ---------------------------------------------------------------
+
+
+def coverage_districts(*, user, filters: CoverageFilters, chamber: str, state: str | None = None):
+    """Countable districts of ``chamber`` (current boundary sets, or ``filters.vintage_for(chamber)``)
+    in the organizer's states, narrowed by ``filters.states`` and ``state``; no counts."""
+    vintage = filters.vintage_for(chamber)
+    districts = District.objects.vintage(chamber, vintage) if vintage else District.objects.current()
+    districts = districts_visible_to(user, districts.filter(chamber=chamber).countable())
+    if filters.states:
+        districts = districts.filter(state__in=filters.states)
+    if state is not None:
+        districts = districts.filter(state=state)
+    return districts
+
+
+def _count_in_district(signups, *, chamber: str, current: bool):
+    """A correlated subquery counting ``signups`` in the outer query's district."""
+    link = {f"{chamber}_id": OuterRef("pk")} if current else {"location__intersects": OuterRef("geometry")}
+    return Subquery(signups.filter(**link).order_by().annotate(n=_Count()).values("n")[:1], output_field=IntegerField())
+
+
+def _counts(*, user, filters: CoverageFilters, chamber: str) -> tuple:
+    current = filters.vintage_for(chamber) is None
+    if filters.kind == "volunteer":
+        candidates = Value(0, output_field=IntegerField())
+    else:
+        candidates = _count_in_district(
+            coverage_candidates(user=user, filters=filters), chamber=chamber, current=current
+        )
+    if filters.kind == "run":
+        volunteers = Value(0, output_field=IntegerField())
+    else:
+        volunteers = _count_in_district(
+            coverage_volunteers(user=user, filters=filters), chamber=chamber, current=current
+        )
+    return candidates, volunteers
+
+
+STATUS = Case(
+    When(candidates__gt=0, then=Value("candidate")),
+    When(volunteers__gt=0, then=Value("volunteers")),
+    default=Value("none"),
+    output_field=CharField(),
+)
+
+
+def district_counts(*, user, filters: CoverageFilters, chamber: str, state: str | None = None):
+    """Every countable district of ``chamber`` the organizer may see, with its counts. One query.
+
+    A District queryset (current boundary sets, or ``filters.vintage_for(chamber)``;
+    no Census placeholders; the organizer's states narrowed by ``filters.states`` and
+    ``state``), ordered by state and GEOID, each annotated with
+
+    * ``candidates``: candidates in the district (0 when ``kind="volunteer"``),
+    * ``volunteers``: volunteers in the district (0 when ``kind="run"``),
+    * ``status``: ``"candidate"``, ``"volunteers"`` or ``"none"``.
+
+    The counts are correlated subqueries (an indexed lookup per district), so the
+    queryset can be filtered further (``status="none"``, a tile's bounding box) and
+    stays one query. Geometry is not deferred; use ``.defer("geometry")`` or
+    ``.values(...)`` for lists.
+    """
+    candidates, volunteers = _counts(user=user, filters=filters, chamber=chamber)
+    return (
+        coverage_districts(user=user, filters=filters, chamber=chamber, state=state)
+        .annotate(candidates=candidates, volunteers=volunteers)
+        .annotate(status=STATUS)
+        .order_by("state", "geoid")
+    )
+
+
+def district_gaps(*, user, filters: CoverageFilters, chamber: str, state: str | None = None) -> dict:
+    """The three gap lists of a chamber, each a filtered ``district_counts`` (one query each):
+    ``nobody`` (no candidate, no volunteer), ``volunteers_only`` (volunteers but no
+    candidate), ``candidate_only`` (a candidate but no volunteer)."""
+    counts = district_counts(user=user, filters=filters, chamber=chamber, state=state).defer("geometry")
+    return {
+        "nobody": counts.filter(status="none"),
+        "volunteers_only": counts.filter(status="volunteers"),
+        "candidate_only": counts.filter(candidates__gt=0, volunteers=0),
+    }
+
+
+# --- Summary -----------------------------------------------------------------
+
+
+def _figures(covered: int, total: int, seats_covered: int, seats_total: int, **extra) -> dict:
+    return {
+        "covered": covered,
+        "total": total,
+        "percent": round(100 * covered / total, 1) if total else None,
+        "seats_covered": seats_covered,
+        "seats_total": seats_total,
+        **extra,
+    }
+
+
+def coverage_summary_build(*, user, filters: CoverageFilters) -> dict:
+    """The dashboard's figures, computed now (two queries). See ``coverage_summary``."""
+    # One query for the three chambers: each chamber's ``district_counts`` (one
+    # correlated count per district) wrapped in an aggregate by state, UNION ALL.
+    # Wrapping it keeps each district's counts computed once; aggregating the
+    # annotations directly would repeat every subquery in every FILTER clause.
+    parts, params = [], []
+    for chamber in CHAMBERS:
+        counts = district_counts(user=user, filters=filters, chamber=chamber).order_by()
+        inner_sql, inner_params = counts.values(
+            "state", "voting", "seats", "candidates", "volunteers"
+        ).query.sql_with_params()
+        parts.append(
+            f"""
+            SELECT %s AS chamber, state,
+                   count(*) AS total,
+                   count(*) FILTER (WHERE candidates > 0) AS covered,
+                   coalesce(sum(seats), 0) AS seats_total,
+                   coalesce(sum(seats) FILTER (WHERE candidates > 0), 0) AS seats_covered,
+                   count(*) FILTER (WHERE voting) AS voting_total,
+                   count(*) FILTER (WHERE voting AND candidates > 0) AS voting_covered,
+                   coalesce(sum(seats) FILTER (WHERE voting), 0) AS voting_seats_total,
+                   coalesce(sum(seats) FILTER (WHERE voting AND candidates > 0), 0) AS voting_seats_covered,
+                   coalesce(sum(candidates), 0) AS candidates,
+                   coalesce(sum(volunteers), 0) AS volunteers
+              FROM ({inner_sql}) AS counts
+             GROUP BY state
+            """  # noqa: S608 (inner_sql is Django's own compiled SQL; values are parameters)
+        )
+        params.extend([chamber, *inner_params])
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        columns = [column.name for column in cursor.description]
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+    empty = {"covered": 0, "total": 0, "seats_covered": 0, "seats_total": 0, "candidates": 0, "volunteers": 0}
+    states: dict[str, dict] = {}
+    chambers = {chamber: dict(empty) for chamber in CHAMBERS}
+    for row in rows:
+        chamber, state = row["chamber"], row["state"]
+        states.setdefault(state, {chamber: dict(empty) for chamber in CHAMBERS})[chamber] = {
+            key: int(row[key]) for key in empty
+        }
+        # The headline counts districts with a vote: the House delegates of DC and
+        # Puerto Rico appear in their state rows but not in the 435.
+        total = chambers[chamber]
+        total["covered"] += int(row["voting_covered"])
+        total["total"] += int(row["voting_total"])
+        total["seats_covered"] += int(row["voting_seats_covered"])
+        total["seats_total"] += int(row["voting_seats_total"])
+        total["candidates"] += int(row["candidates"])
+        total["volunteers"] += int(row["volunteers"])
+
+    signups = (
+        coverage_signups(user=user, filters=filters)
+        .order_by()
+        .aggregate(
+            run=Count("pk", filter=Q(pk__in=coverage_candidates(user=user, filters=filters).values("pk"))),
+            volunteer=Count("pk", filter=Q(pk__in=coverage_volunteers(user=user, filters=filters).values("pk"))),
+        )
+    )
+    return {
+        "national": is_national(user=user, filters=filters),
+        "signups": {"run": signups["run"], "volunteer": signups["volunteer"]},
+        "chambers": {chamber: _figures(**figures) for chamber, figures in chambers.items()},
+        "states": [
+            {
+                "state": code,
+                "name": BY_USPS[code].name,
+                **{chamber: _figures(**figures) for chamber, figures in states[code].items()},
+            }
+            for code in sorted(states)
+        ],
+        "vintages": {chamber: filters.vintage_for(chamber) for chamber in CHAMBERS},
+    }
+
+
+def coverage_summary_cache_key(*, user, filters: CoverageFilters) -> str:
+    return f"{SUMMARY_CACHE_PREFIX}:{organizer_scope_key(user)}:{filters.cache_key()}"
+
+
+def coverage_summary(*, user, filters: CoverageFilters) -> dict:
+    """Coverage figures for the organizer's states and filters, cached ``SUMMARY_CACHE_SECONDS``.
+
+    Returns::
+
+        {
+          "national": bool,            # all states and no state filter: the whole country
+          "signups": {"run": n, "volunteer": n},   # people, as in the headline's "N supporters"
+          "chambers": {"sldl"|"sldu"|"cd": {covered, total, percent, seats_covered, seats_total,
+                                             candidates, volunteers}},
+          "states": [{"state": "NY", "name": "New York", "sldl": {...}, "sldu": {...}, "cd": {...}}, ...],
+          "vintages": {"sldl"|"sldu"|"cd": vintage or None},   # None: the current maps
+        }
+
+    ``chambers`` adds up the organizer's visible states (the country only when
+    ``national``) and counts districts with a vote (the DC and Puerto Rico House
+    delegates are in their state rows only). Totals are countable districts of the
+    current boundary sets (or the asked vintage): no Census placeholders, so
+    Nebraska's unicameral legislature has no ``sldl`` row figures and an at-large
+    state has one ``cd``. ``percent`` is covered/total in percent to one decimal,
+    None when total is 0. ``candidates``/``volunteers`` are sign-ups assigned to
+    the districts (a person is in one district per chamber). ``states`` lists the
+    states with at least one district in scope, by USPS code, each with all three
+    chambers (zeros where a chamber has no districts).
+    """
+    key = coverage_summary_cache_key(user=user, filters=filters)
+    summary = cache.get(key)
+    if summary is None:
+        summary = coverage_summary_build(user=user, filters=filters)
+        cache.set(key, summary, SUMMARY_CACHE_SECONDS)
+    return summary
