@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("api/v1/districts/", include("districts.urls")),
     path("api/v1/signups/", include("signups.api_urls")),
+    path("api/v1/candidates/", include("pipeline.api_urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -21,5 +22,6 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("", include("signups.urls")),
+    path("", include("pipeline.urls")),
     prefix_default_language=False,
 )

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "districts",
     "signups",
     "organizing",
+    "pipeline",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,61 @@
+"""The public nomination form: validation only (rules shared with the sign-up forms)."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from signups import validation
+from signups.forms import STATE_CHOICES
+
+
+class NominationForm(forms.Form):
+    nominator_name = forms.CharField(label=_("Your name"), max_length=200)
+    nominator_email = forms.EmailField(label=_("Your email"), max_length=254)
+    nominee_name = forms.CharField(label=_("Who should run?"), max_length=200)
+    nominee_email = forms.EmailField(label=_("Their email"), max_length=254, required=False)
+    nominee_phone = forms.CharField(label=_("Their phone"), max_length=30, required=False)
+    street = forms.CharField(
+        label=_("Street address in the district (optional)"),
+        max_length=200,
+        required=False,
+        help_text=_("Yours or theirs: we use it only to find the district."),
+    )
+    city = forms.CharField(label=_("City or town"), max_length=100, required=False)
+    state = forms.ChoiceField(label=_("State"), choices=STATE_CHOICES)
+    zip = forms.CharField(label=_("ZIP code"), max_length=10)
+    reason = forms.CharField(
+        label=_("Why should they run? (optional)"), max_length=2000, required=False, widget=forms.Textarea
+    )
+
+    def _name(self, field):
+        value = validation.clean_text(self.cleaned_data[field])
+        for part in value.split():
+            validation.validate_name(part.strip(","))
+        return value
+
+    def clean_nominator_name(self):
+        return self._name("nominator_name")
+
+    def clean_nominee_name(self):
+        return self._name("nominee_name")
+
+    def clean_nominee_phone(self):
+        value = validation.clean_text(self.cleaned_data["nominee_phone"])
+        return validation.normalize_phone(value) if value else ""
+
+    def clean_zip(self):
+        return validation.normalize_zip(self.cleaned_data["zip"])
+
+    def clean_reason(self):
+        return validation.clean_text(self.cleaned_data["reason"])
+
+    def clean(self):
+        data = super().clean()
+        if data.get("zip") and data.get("state"):
+            try:
+                validation.zip_matches_state(data["zip"], data["state"])
+            except ValidationError as exc:
+                self.add_error("zip", exc)
+        if not data.get("nominee_email") and not data.get("nominee_phone") and not self.errors.get("nominee_phone"):
+            raise ValidationError(_("Give their email or their phone, so we can reach them."))
+        return data

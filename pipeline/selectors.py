@@ -1,0 +1,108 @@
+"""Reads of the pipeline, always within the organizer's states (``signups_visible_to``)."""
+
+from django.contrib.gis.db.models.functions import Distance
+from django.db.models import Case, CharField, F, IntegerField, Q, Value, When
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
+
+from districts.models import District
+from signups.models import HelpScope, SignUp
+from signups.selectors import signups_visible_to
+
+from .models import Nomination, Stage
+
+# How near another district must come to count as a neighbour: the generalised
+# boundaries of neighbours can be a few metres apart or overlap slightly.
+NEIGHBOUR_TOLERANCE_DEGREES = 0.0005
+RELATION_RANK = {"same": 0, "neighbour": 1, "anywhere": 2}
+
+
+def candidates_visible_to(user):
+    """Everyone who signed up to run, in the organizer's states, with their ``stage`` (new when none)."""
+    return (
+        signups_visible_to(user)
+        .runners()
+        .select_related("candidacy", "candidacy__organizer", "cd", "sldu", "sldl")
+        .annotate(stage=Coalesce(F("candidacy__stage"), Value(Stage.NEW), output_field=CharField()))
+    )
+
+
+def candidate_list(*, user, stage: str | None = None, state: str | None = None, mine: bool = False):
+    candidates = candidates_visible_to(user).order_by("last_name", "first_name", "pk")
+    if stage:
+        candidates = candidates.filter(stage=stage)
+    if state:
+        candidates = candidates.filter(state=state)
+    if mine:
+        candidates = candidates.filter(candidacy__organizer=user)
+    return candidates
+
+
+def pipeline_board(*, user, state: str | None = None) -> dict[str, list[SignUp]]:
+    """Candidates grouped by stage, in stage order (one query)."""
+    board = {stage: [] for stage in Stage.values}
+    for candidate in candidate_list(user=user, state=state):
+        board[candidate.stage].append(candidate)
+    return board
+
+
+def volunteer_matches(*, user, candidate: SignUp, chamber: str = "sldl", limit: int = 50):
+    """Volunteers who can help ``candidate``, best first, with ``relation``, ``distance_km`` and ``shared_skills``.
+
+    Same district first, then neighbouring districts (districts that touch), then
+    volunteers who help anywhere; within each, by shared skills (of those the
+    candidacy asks for), then distance. Volunteers who help only in their own
+    district appear only for a candidate in that district.
+    """
+    district = getattr(candidate, chamber)
+    wanted = list(getattr(getattr(candidate, "candidacy", None), "skills_wanted", None) or [])
+    neighbours = (
+        District.objects.current()
+        .countable()
+        .filter(chamber=chamber, geometry__dwithin=(district.geometry, NEIGHBOUR_TOLERANCE_DEGREES))
+        .exclude(pk=district.pk)
+        .values("pk")
+        if district is not None
+        else District.objects.none().values("pk")
+    )
+    field = f"{chamber}_id"
+    same = Q(**{field: district.pk}) if district is not None else Q(pk__in=[])
+    relation = Case(
+        When(same, then=Value("same")),
+        When(Q(**{f"{field}__in": neighbours}) & Q(help_scope=HelpScope.ANYWHERE), then=Value("neighbour")),
+        When(help_scope=HelpScope.ANYWHERE, then=Value("anywhere")),
+        default=Value(""),
+        output_field=CharField(),
+    )
+    rank = Case(
+        *(When(relation=Value(name), then=Value(order)) for name, order in RELATION_RANK.items()),
+        output_field=IntegerField(),
+    )
+    volunteers = (
+        signups_visible_to(user)
+        .volunteers()
+        .exclude(pk=candidate.pk)
+        .annotate(relation=relation)
+        .exclude(relation="")
+        .annotate(
+            relation_rank=rank,
+            shared_skills=RawSQL(
+                "cardinality(ARRAY(SELECT unnest(signups_signup.skills) INTERSECT SELECT unnest(%s::varchar[])))",
+                (wanted,),
+            ),
+        )
+    )
+    if candidate.location is not None:
+        volunteers = volunteers.annotate(distance=Distance("location", candidate.location))
+        order = ["relation_rank", "-shared_skills", F("distance").asc(nulls_last=True), "pk"]
+    else:
+        order = ["relation_rank", "-shared_skills", "pk"]
+    return volunteers.order_by(*order)[:limit]
+
+
+def nominated_districts(*, user, chamber: str):
+    """Ids of the chamber's districts with at least one nomination, within the organizer's states."""
+    nominations = Nomination.objects.all()
+    if not getattr(user, "all_states", False):
+        nominations = nominations.filter(state__in=list(getattr(user, "states", None) or []))
+    return nominations.exclude(**{f"{chamber}__isnull": True}).values_list(f"{chamber}_id", flat=True).distinct()
