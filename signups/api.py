@@ -1,17 +1,28 @@
-"""JSON API: public sign-up intake for embedded forms, and organizers' read access."""
+"""JSON API: public sign-up intake for embedded forms, and organizers' read access.
+
+The intake is rate limited (berniecrat.ratelimit) per client address
+(``SIGNUP_API_RATE``) and per email (``SIGNUP_EMAIL_RATE``, shared with the HTML
+forms). A partner site posting its own visitors' sign-ups sends ``X-Partner-Key``
+(``SIGNUP_PARTNER_KEYS``): it is counted per partner (``SIGNUP_PARTNER_RATE``)
+instead of per address, and the per-email limit still applies. Over a limit the
+answer is 429 ``{"errors": {...}}`` with ``Retry-After``; an unknown key is 403.
+"""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 
+from berniecrat import ratelimit
 from berniecrat.api import AcceptLanguageMixin, ErrorsSerializer
+from berniecrat.middleware import mark_personal
 from districts.api import DistrictsSerializer, district_payload
 
 from . import services, validation
@@ -181,19 +192,35 @@ class SignUpCreatedSerializer(serializers.Serializer):
     districts = DistrictsSerializer(allow_null=True, help_text="Null while the address is still being located.")
 
 
-class SignUpIntakeThrottle(AnonRateThrottle):
-    """Per-address limit on public sign-ups (``SIGNUP_API_RATE``; off with ``RATELIMIT_ENABLE=0``)."""
+PARTNER_KEY_HEADER = "X-Partner-Key"
+UNKNOWN_PARTNER = object()
 
-    scope = "signup_intake"
 
-    def get_rate(self):
-        return settings.SIGNUP_API_RATE if settings.RATELIMIT_ENABLE else None
+def signup_partner(request) -> str | None | object:
+    """The partner named by the request's ``X-Partner-Key``: its name, None without the header,
+    ``UNKNOWN_PARTNER`` for a key that is not ours."""
+    key = request.headers.get(PARTNER_KEY_HEADER)
+    if key is None:
+        return None
+    found = UNKNOWN_PARTNER
+    for name, partner_key in settings.SIGNUP_PARTNER_KEYS.items():
+        # Compare with every key in constant time: timing tells nothing about which matched.
+        if partner_key and constant_time_compare(key, partner_key):
+            found = name
+    return found
 
-    def allow_request(self, request, view):
-        # Read the settings on every request, not once at start-up.
-        self.rate = self.get_rate()
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+
+def _refused(code: int, field: str, message: str, verdict: ratelimit.Verdict | None = None) -> Response:
+    response = Response({"errors": {field: [str(message)]}}, status=code)
+    if verdict is not None:
+        response["Retry-After"] = str(verdict.retry_after)
+    return response
+
+
+def _too_many(field: str, verdict: ratelimit.Verdict) -> Response:
+    from .views import try_again_message
+
+    return _refused(status.HTTP_429_TOO_MANY_REQUESTS, field, try_again_message(verdict), verdict)
 
 
 class SignUpListCreateApi(AcceptLanguageMixin, ListAPIView):
@@ -211,9 +238,6 @@ class SignUpListCreateApi(AcceptLanguageMixin, ListAPIView):
     def get_permissions(self):
         return [] if self._is_intake() else [IsAuthenticated()]
 
-    def get_throttles(self):
-        return [SignUpIntakeThrottle()] if self._is_intake() else []
-
     @extend_schema(parameters=[SignUpFilterSerializer], responses={200: SignUpOutSerializer(many=True)})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -225,13 +249,43 @@ class SignUpListCreateApi(AcceptLanguageMixin, ListAPIView):
 
     @extend_schema(
         request=SignUpCreateSerializer,
-        responses={201: SignUpCreatedSerializer, 200: SignUpCreatedSerializer, 400: ErrorsSerializer},
+        parameters=[
+            OpenApiParameter(
+                PARTNER_KEY_HEADER,
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="A partner site's key: counted per partner instead of per client address.",
+            )
+        ],
+        responses={
+            201: SignUpCreatedSerializer,
+            200: SignUpCreatedSerializer,
+            400: ErrorsSerializer,
+            403: ErrorsSerializer,
+            429: ErrorsSerializer,
+        },
         auth=[],
     )
     def post(self, request):
+        mark_personal(request._request)
+        partner = signup_partner(request)
+        if partner is UNKNOWN_PARTNER:
+            # Guessing keys counts against the address like any other request.
+            ratelimit.hit_ip("signup_api", request, settings.SIGNUP_API_RATE)
+            return _refused(status.HTTP_403_FORBIDDEN, "non_field_errors", _("Unknown partner key."))
+        if partner is None:
+            verdict = ratelimit.hit_ip("signup_api", request, settings.SIGNUP_API_RATE)
+        else:
+            verdict = ratelimit.hit("signup_partner", partner, settings.SIGNUP_PARTNER_RATE)
+        if not verdict.allowed:
+            return _too_many("non_field_errors", verdict)
         incoming = SignUpCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
+        verdict = ratelimit.hit_email("signup", data["email"], settings.SIGNUP_EMAIL_RATE)
+        if not verdict.allowed:
+            return _too_many("email", verdict)
         address = data.pop("address")
         location = data.pop("location")
         result = services.signup_create(

@@ -1,6 +1,20 @@
-"""HTML sign-up forms: validation only; ``views`` hands the cleaned data to ``services.signup_create``."""
+"""HTML sign-up forms: validation only; ``views`` hands the cleaned data to ``services.signup_create``.
+
+Two traps keep scripts out without bothering people (no CAPTCHA):
+
+* a honeypot field (``website``), moved off-screen by CSS and labelled for
+  screen-reader users to leave empty: a bot filling every input fills it too;
+* a time-trap (``started``): a signed timestamp rendered afresh with every page.
+  A submission without it, with a forged one, one sooner than
+  ``SIGNUP_FORM_MIN_SECONDS`` after the page was shown, or later than
+  ``SIGNUP_FORM_MAX_AGE``, is refused with a message saying what to do.
+"""
+
+import time
 
 from django import forms
+from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -10,6 +24,27 @@ from . import validation
 from .models import BallotLine, HelpScope, Office, Skill, Timeframe
 
 STATE_CHOICES = [("", _("Choose a state"))] + [(s.usps, s.name) for s in STATES]
+
+TIME_TRAP_SALT = "signups.forms.started"
+
+
+def time_trap_token(at: float | None = None) -> str:
+    """A signed "this form was shown at" timestamp (``at``: seconds since the epoch, default now)."""
+    return signing.dumps({"t": round(time.time() if at is None else at, 3)}, salt=TIME_TRAP_SALT, compress=False)
+
+
+class TimeTrapInput(forms.HiddenInput):
+    """A hidden input that always carries a fresh timestamp, whatever was submitted."""
+
+    def get_context(self, name, value, attrs):
+        return super().get_context(name, time_trap_token(), attrs)
+
+
+class TrapInput(forms.TextInput):
+    """The honeypot: out of the tab order and of autofill (templates/signups/includes/_trap.html hides it)."""
+
+    def __init__(self):
+        super().__init__(attrs={"autocomplete": "off", "tabindex": "-1"})
 
 
 class SignUpForm(forms.Form):
@@ -33,8 +68,46 @@ class SignUpForm(forms.Form):
     lng = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
     consent_email = forms.BooleanField(label=_("Email me about running and organizing"), required=False)
     consent_sms = forms.BooleanField(label=_("Text me (message and data rates may apply)"), required=False)
+    # The two traps (see the module docstring); checked in clean(), never stored.
+    website = forms.CharField(
+        label=_("If you are a person, leave this field empty"), required=False, max_length=200, widget=TrapInput()
+    )
+    started = forms.CharField(required=False, max_length=500, widget=TimeTrapInput)
 
     kind = ""  # set by subclasses: "run" or "volunteer"
+    trap_fields = ("website", "started")
+
+    def visible_person_fields(self):
+        """The fields a person fills in (the honeypot is rendered apart)."""
+        return [field for field in self.visible_fields() if field.name not in self.trap_fields]
+
+    def _check_traps(self) -> None:
+        if self.cleaned_data.get("website"):
+            raise ValidationError(
+                _(
+                    "This form could not be sent. If you typed in the field labelled "
+                    "“If you are a person, leave this field empty”, please clear it and send the form again."
+                ),
+                code="honeypot",
+            )
+        try:
+            shown_at = signing.loads(
+                self.cleaned_data.get("started") or "", salt=TIME_TRAP_SALT, max_age=settings.SIGNUP_FORM_MAX_AGE
+            )["t"]
+            elapsed = time.time() - float(shown_at)
+        except signing.SignatureExpired:
+            raise ValidationError(
+                _("This form was open for too long. Please check your details and send it again."), code="form_expired"
+            ) from None
+        except (signing.BadSignature, KeyError, TypeError, ValueError):
+            raise ValidationError(
+                _("This form could not be checked. Please send it again from this page."), code="form_tampered"
+            ) from None
+        if elapsed < settings.SIGNUP_FORM_MIN_SECONDS:
+            raise ValidationError(
+                _("That was quicker than a person can fill in this form. Please check your details and send it again."),
+                code="too_fast",
+            )
 
     def clean_text(self, name: str) -> str:
         return validation.clean_text(self.cleaned_data.get(name) or "")
@@ -64,6 +137,7 @@ class SignUpForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        self._check_traps()
         if data.get("zip") and data.get("state"):
             try:
                 validation.zip_matches_state(data["zip"], data["state"])
@@ -75,7 +149,7 @@ class SignUpForm(forms.Form):
 
     def signup_data(self) -> dict:
         """The cleaned fields ``signup_create`` takes, without email and location."""
-        skip = {"email", "lat", "lng"}
+        skip = {"email", "lat", "lng", *self.trap_fields}
         return {k: v for k, v in self.cleaned_data.items() if k not in skip}
 
     def location(self) -> tuple[float, float] | None:

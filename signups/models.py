@@ -1,9 +1,10 @@
 """Supporters who offered to run for office, to volunteer, or both.
 
 One ``SignUp`` row per person (keyed by email): signing up again updates it.
-The row is the source of truth for the work that follows a sign-up: a null
-``located_at`` means "still to geocode", a null ``confirmation_sent_at`` means
-"confirmation still to send", so a sweeper can re-queue anything that never left.
+The row is the source of truth for the work that follows a sign-up (a transactional
+outbox): a null ``located_at`` means "still to geocode", a null ``confirmation_sent_at``
+means "confirmation still to send", and a null ``follow_up_queued_at`` means "not yet
+handed to Celery", so a sweeper can re-queue anything that never left.
 """
 
 from django.contrib.gis.db import models
@@ -184,6 +185,14 @@ class SignUp(models.Model):
         null=True, blank=True, help_text="When the confirmation email left; null while still to send."
     )
     confirmed_at = models.DateTimeField(null=True, blank=True, help_text="When the supporter clicked the link.")
+    follow_up_queued_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=(
+            "When the pending geocoding and confirmation work was last handed to Celery; "
+            "null while it is still to hand over (the broker was down): the sweeper sends it."
+        ),
+    )
     unsubscribed_at = models.DateTimeField(null=True, blank=True, help_text="When the supporter unsubscribed.")
 
     created_at = models.DateTimeField(auto_now_add=True, help_text="First sign-up.")
@@ -202,6 +211,13 @@ class SignUp(models.Model):
         indexes = [
             models.Index(fields=["state"]),
             models.Index(fields=["created_at"]),
+            # The sweeper's scan: only rows with work still to do.
+            models.Index(
+                fields=["updated_at"],
+                name="signup_pending_work",
+                condition=models.Q(located_at__isnull=True)
+                | models.Q(confirmation_sent_at__isnull=True, confirmed_at__isnull=True, unsubscribed_at__isnull=True),
+            ),
         ]
         ordering = ["-created_at"]
 

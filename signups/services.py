@@ -1,14 +1,15 @@
 """Writes and side effects of the sign-up flow.
 
 Every write commits the row first and queues background work only after
-commit: the row is the source of truth, and ``signups_requeue_stalled`` re-queues
-whatever never left (broker down, worker killed).
+commit (``outbox.publish_follow_up``): the row is the source of truth, and
+``signups_requeue_stalled`` re-queues whatever never left (broker down, worker killed).
 """
 
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -24,8 +25,6 @@ logger = logging.getLogger(__name__)
 RUN_FIELDS = ("offices", "timeframe", "ballot_line", "statement", "experience")
 VOLUNTEER_FIELDS = ("skills", "hours_per_week", "help_scope")
 PERSON_FIELDS = ("first_name", "last_name", "phone", "street", "city", "state", "zip", "language")
-# A confirmation claimed this long ago without being sent belongs to a dead worker.
-CLAIM_TIMEOUT = timedelta(minutes=10)
 # From this many sign-ups waiting for geocoding on, the sweeper uses the Census batch endpoint.
 GEOCODE_BATCH_THRESHOLD = 50
 GEOCODE_BATCH_SIZE = 1000
@@ -35,6 +34,19 @@ GEOCODE_BATCH_SIZE = 1000
 class SignUpResult:
     signup: SignUp
     created: bool
+
+
+class ConfirmationInProgress(Exception):  # noqa: N818 - a state, not an error
+    """Another worker holds a fresh claim on this confirmation; look again in ``retry_in`` seconds."""
+
+    def __init__(self, retry_in: float):
+        super().__init__(f"claimed by another worker; retry in {retry_in:.0f} s")
+        self.retry_in = retry_in
+
+
+def claim_timeout() -> timedelta:
+    """A confirmation claimed this long ago without being sent belongs to a dead worker."""
+    return timedelta(seconds=settings.SIGNUP_CONFIRMATION_CLAIM_TIMEOUT)
 
 
 def signup_create(
@@ -56,6 +68,9 @@ def signup_create(
                 signup = SignUp.objects.select_for_update().filter(email__iexact=email).first()
                 created = signup is None
                 signup = _apply(signup or SignUp(email=email), kind=kind, data=data, location=location)
+                if any(_follow_up(signup)):
+                    # Committed with the work: "not handed to Celery yet" until the publish succeeds.
+                    signup.follow_up_queued_at = None
                 signup.save()
                 _queue_follow_up(signup)
                 return SignUpResult(signup=signup, created=created)
@@ -113,14 +128,21 @@ def signup_set_location(signup: SignUp, *, point: Point | None, quality: str) ->
     signup.districts_assigned_at = timezone.now()
 
 
+def _follow_up(signup: SignUp) -> tuple[bool, bool]:
+    """(locate, confirm): the background work this sign-up still needs."""
+    locate = signup.located_at is None
+    confirm = signup.confirmation_sent_at is None and signup.confirmed_at is None and signup.unsubscribed_at is None
+    return locate, confirm
+
+
 def _queue_follow_up(signup: SignUp) -> None:
-    from . import tasks
+    """After commit, hand the pending work to Celery (the row already says what it is)."""
+    from .outbox import publish_follow_up
 
     pk = signup.pk
-    if signup.located_at is None:
-        transaction.on_commit(lambda: tasks.locate_signup.delay(pk), robust=True)
-    if signup.confirmation_sent_at is None and signup.confirmed_at is None:
-        transaction.on_commit(lambda: tasks.send_signup_confirmation.delay(pk), robust=True)
+    locate, confirm = _follow_up(signup)
+    if locate or confirm:
+        transaction.on_commit(lambda: publish_follow_up(pk, locate=locate, confirm=confirm), robust=True)
 
 
 @transaction.atomic
@@ -198,19 +220,23 @@ def signup_send_confirmation(*, signup_id: int) -> bool:
     """Send the double opt-in email once; returns False when there was nothing to send.
 
     The claim is a conditional UPDATE, so two workers running the same task
-    cannot both send; a claim left by a worker that died is retried after
-    ``CLAIM_TIMEOUT``.
+    cannot both send; a claim left by a worker that died is taken over after
+    ``SIGNUP_CONFIRMATION_CLAIM_TIMEOUT``. While another worker's claim is fresh,
+    raises ``ConfirmationInProgress`` so the task looks again once it has expired
+    (the claimant may have died: a redelivered task then still sends the email).
     """
     from .emails import confirmation_message
 
     now = timezone.now()
-    claimed = (
-        SignUp.objects.filter(pk=signup_id, confirmed_at__isnull=True)
-        .awaiting_confirmation_email()
-        .filter(Q(confirmation_claimed_at__isnull=True) | Q(confirmation_claimed_at__lt=now - CLAIM_TIMEOUT))
-        .update(confirmation_claimed_at=now)
-    )
+    to_send = SignUp.objects.filter(pk=signup_id, confirmed_at__isnull=True).awaiting_confirmation_email()
+    claimed = to_send.filter(
+        Q(confirmation_claimed_at__isnull=True) | Q(confirmation_claimed_at__lt=now - claim_timeout())
+    ).update(confirmation_claimed_at=now)
     if not claimed:
+        held = to_send.values_list("confirmation_claimed_at", flat=True).first()
+        if held is not None:
+            remaining = (held + claim_timeout() - now).total_seconds()
+            raise ConfirmationInProgress(retry_in=max(remaining, 0) + 1)
         return False
     signup = SignUp.objects.filter(pk=signup_id).first()
     if signup is None:
@@ -239,17 +265,28 @@ def signup_unsubscribe(*, signup_id: int) -> None:
     )
 
 
-def signups_requeue_stalled(*, older_than: timedelta = timedelta(minutes=5)) -> dict[str, int]:
-    """Queue again the geocoding and confirmation work that never happened."""
+def signups_requeue_stalled(
+    *, older_than: timedelta = timedelta(minutes=5), unqueued_after: timedelta = timedelta(seconds=30)
+) -> dict[str, int]:
+    """Queue again the geocoding and confirmation work that never happened (Celery beat, every minute).
+
+    Two kinds of rows: never handed to Celery (``follow_up_queued_at`` null: the broker
+    was down when they were committed), once their request is ``unqueued_after`` old;
+    and handed over ``older_than`` ago but still not done (the task was lost with a
+    worker or the broker). Tasks are idempotent, so queueing one twice costs a no-op run.
+    """
     from . import tasks
 
-    cutoff = timezone.now() - older_than
-    stale = SignUp.objects.filter(updated_at__lt=cutoff)
+    now = timezone.now()
+    stale = SignUp.objects.filter(
+        Q(follow_up_queued_at__isnull=True, updated_at__lt=now - unqueued_after)
+        | Q(follow_up_queued_at__lt=now - older_than)
+    )
     to_locate = list(stale.awaiting_location().values_list("pk", flat=True))
     to_confirm = list(
         stale.awaiting_confirmation_email()
         .filter(confirmed_at__isnull=True)
-        .filter(Q(confirmation_claimed_at__isnull=True) | Q(confirmation_claimed_at__lt=timezone.now() - CLAIM_TIMEOUT))
+        .filter(Q(confirmation_claimed_at__isnull=True) | Q(confirmation_claimed_at__lt=now - claim_timeout()))
         .values_list("pk", flat=True)
     )
     if len(to_locate) >= GEOCODE_BATCH_THRESHOLD:
@@ -261,4 +298,7 @@ def signups_requeue_stalled(*, older_than: timedelta = timedelta(minutes=5)) -> 
             tasks.locate_signup.delay(pk)
     for pk in to_confirm:
         tasks.send_signup_confirmation.delay(pk)
+    SignUp.objects.filter(pk__in=set(to_locate) | set(to_confirm)).update(follow_up_queued_at=timezone.now())
+    if to_locate or to_confirm:
+        logger.info("sweeper re-queued %d geocoding and %d confirmation tasks", len(to_locate), len(to_confirm))
     return {"locate": len(to_locate), "confirm": len(to_confirm)}

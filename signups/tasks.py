@@ -1,6 +1,9 @@
 """Celery tasks: thin wrappers that fetch by primary key and call a service.
 
-Task arguments are primary keys only, never personal data.
+Task arguments are primary keys only, never personal data. Every task is
+idempotent (a state field decides what is left to do), acknowledged late and
+handed back if its worker dies (settings), and retried a bounded number of
+times with exponential backoff and jitter; past that, the sweeper re-queues.
 """
 
 from celery import shared_task
@@ -24,10 +27,16 @@ def locate_signups_batch(signup_ids: list[int]) -> int:
     return services.signups_locate_batch(signup_ids=signup_ids)
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=10, retry_backoff_max=900, retry_jitter=True, max_retries=10)
-def send_signup_confirmation(signup_id: int) -> bool:
+@shared_task(
+    bind=True, autoretry_for=(OSError,), retry_backoff=10, retry_backoff_max=900, retry_jitter=True, max_retries=10
+)
+def send_signup_confirmation(self, signup_id: int) -> bool:
     # SMTP failures are OSErrors (smtplib.SMTPException included), retried with backoff.
-    return services.signup_send_confirmation(signup_id=signup_id)
+    try:
+        return services.signup_send_confirmation(signup_id=signup_id)
+    except services.ConfirmationInProgress as busy:
+        # Another run holds the claim (or held it and died): look again when it expires.
+        raise self.retry(countdown=busy.retry_in, exc=busy) from None
 
 
 @shared_task

@@ -1,12 +1,22 @@
-"""Supporter pages: parse the form, call a service, render."""
+"""Supporter pages: parse the form, call a service, render.
 
+Every page showing or acting on one supporter is marked personal (``Cache-Control:
+no-store``, berniecrat.middleware). The forms' POSTs count against the per-address
+and per-email rate limits (berniecrat.ratelimit): over them, the form comes back
+with an error saying when to try again, with HTTP 429, and nothing is stored.
+"""
+
+from django.conf import settings
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import FormView
+
+from berniecrat import ratelimit
+from berniecrat.middleware import mark_personal, personal_data
 
 from . import services, tokens
 from .forms import RunForm, VolunteerForm
@@ -15,10 +25,38 @@ from .models import SignUp
 SESSION_KEY = "signup_id"
 
 
+def try_again_message(verdict: ratelimit.Verdict) -> str:
+    minutes = max(1, round(verdict.retry_after / 60))
+    return ngettext(
+        "Too many sign-ups in a short time. Please try again in %(minutes)d minute.",
+        "Too many sign-ups in a short time. Please try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
 class SignUpView(FormView):
     template_name = "signups/signup_form.html"
 
+    def post(self, request, *args, **kwargs):
+        mark_personal(request)  # a form sent back with errors shows what was typed
+        verdict = ratelimit.hit_ip("signup_form", request, settings.SIGNUP_FORM_RATE)
+        if not verdict.allowed:
+            form = self.get_form()
+            form.is_valid()  # to show the form as sent, with its own errors too
+            form.add_error(None, try_again_message(verdict))
+            return self._too_many(form, verdict)
+        return super().post(request, *args, **kwargs)
+
+    def _too_many(self, form, verdict):
+        response = self.render_to_response(self.get_context_data(form=form), status=429)
+        response["Retry-After"] = str(verdict.retry_after)
+        return response
+
     def form_valid(self, form):
+        verdict = ratelimit.hit_email("signup", form.cleaned_data["email"], settings.SIGNUP_EMAIL_RATE)
+        if not verdict.allowed:
+            form.add_error("email", try_again_message(verdict))
+            return self._too_many(form, verdict)
         data = form.signup_data() | {"language": get_language()[:2]}
         result = services.signup_create(
             kind=form.kind, email=form.cleaned_data["email"], data=data, location=form.location()
@@ -38,6 +76,7 @@ class VolunteerView(SignUpView):
     extra_context = {"kind": "volunteer"}
 
 
+@personal_data
 def thanks(request):
     signup = SignUp.objects.select_related("cd", "sldu", "sldl").filter(pk=request.session.get(SESSION_KEY)).first()
     if signup is None:
@@ -45,6 +84,7 @@ def thanks(request):
     return render(request, "signups/thanks.html", {"signup": signup})
 
 
+@personal_data
 def confirm(request, token):
     signup_id = tokens.read_token(token, tokens.CONFIRM_SALT, tokens.CONFIRM_MAX_AGE)
     if signup_id is None or not SignUp.objects.filter(pk=signup_id).exists():
@@ -54,6 +94,7 @@ def confirm(request, token):
 
 
 @method_decorator(csrf_exempt, name="dispatch")  # RFC 8058 one-click POSTs come from mail clients, not our pages.
+@method_decorator(personal_data, name="dispatch")
 class UnsubscribeView(View):
     def _signup_id(self, token):
         return tokens.read_token(token, tokens.UNSUBSCRIBE_SALT, tokens.UNSUBSCRIBE_MAX_AGE)

@@ -7,6 +7,7 @@ loopback; ``.env.example`` documents every variable.
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -42,6 +43,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # After CSPMiddleware, so it marks responses before the policy header is written.
+    "berniecrat.middleware.PersonalDataMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -52,6 +56,26 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
+
+# Content security policy (django-csp): our own files only, no inline script or style
+# (pages put data in data-* attributes and keep their JavaScript and CSS in static/).
+# The map's web workers come from blob: URLs. The Swagger UI page alone is relaxed
+# (berniecrat.middleware). Email HTML is not served, so its inline styles are fine.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 ROOT_URLCONF = "berniecrat.urls"
 WSGI_APPLICATION = "berniecrat.wsgi.application"
@@ -86,6 +110,12 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "berniecrat",
+        # The cache (rate-limit counters, geocoder answers) is never worth a hung request:
+        # its users carry on without it when Redis does not answer in time.
+        "OPTIONS": {
+            "socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT", default=0.5),
+            "socket_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=0.5),
+        },
     }
 }
 
@@ -147,10 +177,27 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
 }
 
-# Rate limits on public endpoints, counted in Redis per client address.
-# RATELIMIT_ENABLE=0 turns them off (load tests from a single address).
+# Rate limits on the public sign-up forms and API, counted in Redis (berniecrat.ratelimit).
+# RATELIMIT_ENABLE=0 turns them all off (load tests from a single address).
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
+# How many reverse proxies of ours append to X-Forwarded-For in front of the site
+# (0: the header is ignored and the connection's address is the client).
+RATELIMIT_TRUSTED_PROXY_COUNT = env.int("RATELIMIT_TRUSTED_PROXY_COUNT", default=0)
+# POST /api/v1/signups/ per client address (partners with a key are counted per partner instead).
 SIGNUP_API_RATE = env("SIGNUP_API_RATE", default="30/minute")
+# POSTs of the /run/ and /volunteer/ forms per client address (a watch party on one Wi-Fi fits).
+SIGNUP_FORM_RATE = env("SIGNUP_FORM_RATE", default="20/minute")
+# Sign-ups per email address, forms and API together (a person fixing a typo fits).
+SIGNUP_EMAIL_RATE = env("SIGNUP_EMAIL_RATE", default="5/hour")
+# Partner sites posting their own visitors' sign-ups: name=key pairs, comma-separated
+# (keys of 32+ random characters). A request with a valid X-Partner-Key header skips the
+# per-address limit and is counted per partner at SIGNUP_PARTNER_RATE; the per-email limit stays.
+SIGNUP_PARTNER_KEYS = env.dict("SIGNUP_PARTNER_KEYS", default={})
+SIGNUP_PARTNER_RATE = env("SIGNUP_PARTNER_RATE", default="600/minute")
+# The forms' time-trap: a submission sooner than this after the form was shown is refused
+# (a person takes longer), and a form older than SIGNUP_FORM_MAX_AGE must be sent again.
+SIGNUP_FORM_MIN_SECONDS = env.float("SIGNUP_FORM_MIN_SECONDS", default=2.0)
+SIGNUP_FORM_MAX_AGE = env.int("SIGNUP_FORM_MAX_AGE", default=6 * 3600)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Berniecrat API",
@@ -166,20 +213,39 @@ SPECTACULAR_SETTINGS = {
 # --- Celery ------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = None
+# A task is acknowledged only once it has run, and a worker process that dies in
+# the middle hands its task back (prefork: at once; a whole worker killed: after
+# the visibility timeout below). Every task is idempotent, so a second run is harmless.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-# A broker that is down must not hang a web request for long.
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
-# Publishing is retried briefly only: a sign-up is already committed, and the
-# sweeper below re-queues whatever could not be published.
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
-CELERY_BEAT_SCHEDULE = {
-    "requeue-stalled-signups": {"task": "signups.tasks.requeue_stalled_signups", "schedule": 300.0},
+# A broker that is down must not hang a web request: connecting and every command give
+# up after about a second, and the web then stops publishing for SIGNUP_PUBLISH_PAUSE
+# seconds (signups.outbox); the sweeper sends what was not published (measured in
+# docs/reliability.md: a refused broker costs one request ~0.1 s, a hung one ~1 s).
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+    "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=1.0),
+    # A task taken by a worker that vanished (killed, machine lost) is delivered again
+    # after this many seconds. Longer than any task runs (a 10,000-row geocoding batch: 10 min).
+    "visibility_timeout": env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", default=3600),
+    # How often a worker looks for such tasks (seconds x every Nth look scans Redis).
+    "unacked_restore_interval": env.int("CELERY_BROKER_RESTORE_INTERVAL", default=10),
+    "unacked_restore_throttle": env.int("CELERY_BROKER_RESTORE_THROTTLE", default=10),
 }
+# Publishing is retried once, at once: a sign-up is already committed, and the
+# sweeper below re-queues whatever could not be published.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.2}
+CELERY_BEAT_SCHEDULE = {
+    "requeue-stalled-signups": {"task": "signups.tasks.requeue_stalled_signups", "schedule": 60.0},
+}
+# After a failed publish, web requests leave their follow-up work to the sweeper for this long.
+SIGNUP_PUBLISH_PAUSE = env.float("SIGNUP_PUBLISH_PAUSE", default=30.0)
+# A confirmation email claimed this long ago and still not sent belongs to a dead worker.
+SIGNUP_CONFIRMATION_CLAIM_TIMEOUT = env.int("SIGNUP_CONFIRMATION_CLAIM_TIMEOUT", default=600)
 
 # --- Districts ---------------------------------------------------------------
 _shared_data = BASE_DIR.parent / "shared" / "data"

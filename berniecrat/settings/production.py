@@ -1,14 +1,29 @@
-"""Production: HTTPS only, secure cookies, HSTS. ``DJANGO_SECRET_KEY`` must be set."""
+"""Production: HTTPS only, secure cookies, HSTS, strict CSP; passes ``check --deploy --fail-level WARNING``.
+
+Required environment: ``DJANGO_SECRET_KEY`` (50+ random characters) and
+``DJANGO_ALLOWED_HOSTS``; ``SITE_URL`` (https) for the links in emails. Behind our
+own reverse proxies set ``RATELIMIT_TRUSTED_PROXY_COUNT`` to how many there are,
+so rate limits see the client's address (``tests/reliability/test_deploy_settings.py``).
+"""
 
 from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = False
+# No default: a production site must say which host names it answers to.
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[f"https://{h}" for h in ALLOWED_HOSTS])
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SESSION_COOKIE_SECURE = True
+SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Confirmation and unsubscribe links carry tokens in their path: never send them on as a Referer.
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["upgrade-insecure-requests"] = True  # noqa: F405

@@ -3,6 +3,12 @@
 import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "insecure-test-key")
+# Browser tests fill the forms at machine speed: the time-trap's minimum is 0 here
+# (its token is still required); tests of the trap set SIGNUP_FORM_MIN_SECONDS themselves.
+os.environ.setdefault("SIGNUP_FORM_MIN_SECONDS", "0")
+# A test that finds the broker down must not leave later tests unpublished: no pause
+# unless a test asks for one (tests/reliability).
+os.environ.setdefault("SIGNUP_PUBLISH_PAUSE", "0")
 
 from .base import *  # noqa: E402,F403
 from .base import REDIS_URL, env  # noqa: E402

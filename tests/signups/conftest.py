@@ -1,6 +1,16 @@
 """Shared helpers of the sign-up tests."""
 
+import time
+
 import pytest
+
+from signups.forms import time_trap_token
+
+
+def shown_token(seconds_ago: float = 60) -> str:
+    """The time-trap token of a form shown ``seconds_ago`` (a person took that long to fill it)."""
+    return time_trap_token(time.time() - seconds_ago)
+
 
 RUN_FORM = {
     "first_name": "Ana",
@@ -16,6 +26,7 @@ RUN_FORM = {
     "ballot_line": "working_families",
     "statement": "Rent is too high.",
     "consent_email": "on",
+    "started": shown_token(),
 }
 
 VOLUNTEER_FORM = {
@@ -30,6 +41,7 @@ VOLUNTEER_FORM = {
     "skills": ["canvassing", "data"],
     "hours_per_week": "5",
     "help_scope": "anywhere",
+    "started": shown_token(),
 }
 
 

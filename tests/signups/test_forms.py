@@ -51,13 +51,24 @@ def test_sign_up_queues_the_confirmation_email_after_commit(client, run_form, dj
     assert len(callbacks) == 1
 
 
-def test_street_address_is_left_for_the_geocoding_task(client, run_form, django_capture_on_commit_callbacks):
+def test_street_address_is_left_for_the_geocoding_task(
+    client, run_form, django_capture_on_commit_callbacks, celery_without_worker
+):
+    import json
+
+    import redis
+
     run_form["street"] = "421 8th Ave"
-    with django_capture_on_commit_callbacks() as callbacks:
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
         client.post("/run/", run_form)
     signup = SignUp.objects.get()
     assert signup.located_at is None and signup.cd is None
-    assert len(callbacks) == 2  # geocode, confirm
+    assert len(callbacks) == 1  # one hand-over after commit: geocode, then confirm
+    queued = [
+        json.loads(m)["headers"]["task"] for m in redis.Redis.from_url(celery_without_worker).lrange("celery", 0, -1)
+    ]
+    assert sorted(queued) == ["signups.tasks.locate_signup", "signups.tasks.send_signup_confirmation"]
+    assert signup.follow_up_queued_at is not None  # handed over: the sweeper leaves it alone
 
 
 def test_map_pin_gives_an_exact_location(client, run_form):
