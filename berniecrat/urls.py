@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("organize/tiles/", include("organizing.tile_urls")),
     path("api/v1/districts/", include("districts.urls")),
     path("api/v1/signups/", include("signups.api_urls")),
     path("api/v1/candidates/", include("pipeline.api_urls")),

@@ -36,3 +36,46 @@ def signup_list(*, user, filters: dict):
     if since := filters.get("since"):
         qs = qs.filter(created_at__gte=since)
     return qs
+
+
+def signup_by_email(email: str) -> SignUp | None:
+    """The one sign-up of this address (case-insensitive), or None."""
+    return SignUp.objects.filter(email__iexact=(email or "").strip()).first()
+
+
+def signup_related_rows(signup: SignUp) -> list:
+    """Every row elsewhere that is about this person: what deleting the sign-up deletes
+    (cascades, in any app that points at sign-ups) or detaches (``SET_NULL``).
+
+    Found through Django's deletion collector, so an app added later (which must point
+    at ``SignUp`` to hold anything about a person) is covered without changes here.
+    """
+    from django.db import router
+    from django.db.models.deletion import Collector
+
+    collector = Collector(using=router.db_for_write(SignUp), origin=signup)
+    collector.collect([signup])
+    rows = [obj for model, objs in collector.data.items() if model is not SignUp for obj in objs]
+    for qs in collector.fast_deletes:
+        rows.extend(qs)
+    for _key, objs in collector.field_updates.items():
+        for batch in objs:
+            rows.extend(batch)
+    return rows
+
+
+def signup_export(*, signup: SignUp) -> dict:
+    """Everything stored about one person, as JSON-ready data (a supporter's data request)."""
+    import json
+
+    from django.core import serializers
+    from django.utils import timezone
+
+    def rows(objs) -> list[dict]:
+        return json.loads(serializers.serialize("json", objs))
+
+    return {
+        "exported_at": timezone.now().isoformat(),
+        "signup": rows([signup])[0],
+        "related": rows(signup_related_rows(signup)),
+    }

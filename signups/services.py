@@ -302,3 +302,37 @@ def signups_requeue_stalled(
     if to_locate or to_confirm:
         logger.info("sweeper re-queued %d geocoding and %d confirmation tasks", len(to_locate), len(to_confirm))
     return {"locate": len(to_locate), "confirm": len(to_confirm)}
+
+
+@dataclass
+class DeletionReport:
+    signup_id: int
+    deleted: dict[str, int]  # model label -> rows removed (the sign-up included)
+    geocode_cache_cleared: bool
+
+
+def signup_delete(*, signup: SignUp) -> DeletionReport:
+    """Remove everything stored about a person (their data request): the sign-up, every row
+    that cascades from it in any app, and the cached Census answer for their address.
+
+    Queued tasks that still name the sign-up find nothing and do nothing.
+    """
+    from django.core.cache import cache
+
+    from districts.geocoding import cache_key
+
+    signup_id = signup.pk
+    key = (
+        cache_key(street=signup.street, city=signup.city, state=signup.state, zip=signup.zip) if signup.street else None
+    )
+    with transaction.atomic():
+        SignUp.objects.select_for_update().filter(pk=signup_id).first()
+        _total, deleted = signup.delete()
+    cleared = False
+    if key is not None:
+        try:
+            cleared = bool(cache.delete(key))
+        except Exception:  # noqa: BLE001 - Redis down: the entry expires with the cache's TTL anyway
+            logger.warning("sign-up %s deleted; geocode cache unavailable", signup_id)
+    logger.info("sign-up %s deleted at the person's request (%s)", signup_id, deleted)
+    return DeletionReport(signup_id=signup_id, deleted=dict(deleted), geocode_cache_cleared=cleared)

@@ -1,0 +1,158 @@
+"""Coverage vector tiles: one chamber's districts, shaded by who signed up there.
+
+A tile is one Mapbox Vector Tile (``ST_AsMVT``) with one layer, ``districts``,
+made by PostGIS in one query: the districts an organizer may see (their states,
+the current boundary sets or the filtered vintage, no Census placeholder areas)
+whose bounding box meets the tile, each with ``geoid``, ``ocd_id``, ``name``,
+``state``, ``status`` (``none`` | ``volunteers`` | ``candidate``),
+``candidates`` and ``volunteers``, and the District's primary key as the
+feature id (MapLibre's hover state keys on it). The counts come from
+``organizing.selectors.district_counts``, the same numbers as the dashboard's
+tables; this module only adds the geometry.
+
+Geometry is simplified to half a screen pixel of the tile's zoom in Web Mercator
+before ``ST_AsMVTGeom`` quantises it to the tile grid, so a country-level tile
+carries a few points per district instead of every TIGER/Line vertex.
+"""
+
+import math
+
+from django.contrib.gis.db.models import Extent, GeometryField
+from django.contrib.gis.geos import Polygon
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import Func
+
+from districts.models import Chamber
+
+from .filters import CoverageFilters
+from .selectors import coverage_districts, district_counts, is_national, organizer_scope_key
+
+LAYER = "districts"
+MAX_ZOOM = 22
+# Tile coordinate space and the margin drawn around it (in those units): MapLibre
+# clips at the tile edge, and the margin keeps outlines from showing seams there.
+EXTENT = 4096
+BUFFER = 64
+# Half a 256 px screen pixel: a 4096 tile has 16 units to the pixel.
+SIMPLIFY_UNITS = 8
+# Web Mercator's world width in metres (EPSG:3857).
+WORLD_METRES = 2 * math.pi * 6378137
+
+# How long a tile is kept, in Redis and by the organizer's browser. Nothing
+# invalidates tiles when people sign up or districts are reloaded: a tile is
+# keyed by everything that decides its content (chamber, z/x/y, the organizer's
+# states, the filters), so it can never be shown to someone who may not see it,
+# and it is at most this many seconds behind the database. A minute is short
+# enough for a livestream's sign-ups to show on the map while someone watches,
+# and long enough that panning about a country-level view (the expensive tiles,
+# a few hundred milliseconds each) hits the cache.
+CACHE_SECONDS = 60
+CACHE_PREFIX = "organizing:tile:v1"
+
+# The contiguous United States, shown to organizers with every state.
+US_BOUNDS = (-125.0, 24.4, -66.9, 49.4)
+
+
+def tile_is_valid(z: int, x: int, y: int) -> bool:
+    """A tile that exists in the Web Mercator pyramid, up to ``MAX_ZOOM``."""
+    return 0 <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z
+
+
+def tile_bbox(z: int, x: int, y: int, *, margin: float = 0.0) -> Polygon:
+    """The tile's longitude/latitude rectangle (a Mercator tile is one), widened by
+    ``margin`` tile widths on each side, for the GiST-indexed ``&&`` filter."""
+    n = 2**z
+
+    def lng(tx: float) -> float:
+        return min(max(tx, 0), n) / n * 360 - 180
+
+    def lat(ty: float) -> float:
+        return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * min(max(ty, 0), n) / n))))
+
+    return Polygon.from_bbox((lng(x - margin), lat(y + 1 + margin), lng(x + 1 + margin), lat(y - margin)))
+
+
+def tile_cache_key(*, user, filters: CoverageFilters, chamber: str, z: int, x: int, y: int) -> str:
+    """Everything that decides a tile's bytes: two organizers share a cached tile only when
+    they may see the same states and asked with the same filters. The database name keeps
+    a demo database's tiles apart from the main one's when both use one Redis."""
+    database = connection.settings_dict["NAME"]
+    return f"{CACHE_PREFIX}:{database}:{chamber}:{z}/{x}/{y}:{organizer_scope_key(user)}:{filters.cache_key()}"
+
+
+def coverage_tile_build(*, user, filters: CoverageFilters, chamber: str, z: int, x: int, y: int) -> bytes:
+    """The tile's bytes, straight from PostGIS (empty when no district of the
+    organizer's states meets the tile)."""
+    if chamber not in Chamber.values or not tile_is_valid(z, x, y):
+        raise ValueError(f"no such tile: {chamber}/{z}/{x}/{y}")
+    counts = (
+        district_counts(user=user, filters=filters, chamber=chamber)
+        .filter(geometry__bboverlaps=tile_bbox(z, x, y, margin=BUFFER / EXTENT))
+        .order_by()
+    )
+    try:
+        counts_sql, counts_params = counts.values("id", "candidates", "volunteers", "status").query.sql_with_params()
+    except EmptyResultSet:  # the ORM knows there is nothing to see (an organizer without states)
+        return b""
+    tolerance = WORLD_METRES / 2**z / EXTENT * SIMPLIFY_UNITS
+    # The counts are a subquery (they may be grouped); the geometry is joined to
+    # its result, so it is never part of a GROUP BY.
+    sql = f"""
+        WITH counts AS ({counts_sql}),
+        features AS (
+            SELECT d.id, d.geoid, d.ocd_id, d.name, d.state,
+                   counts.status::text AS status,
+                   counts.candidates::integer AS candidates,
+                   counts.volunteers::integer AS volunteers,
+                   ST_AsMVTGeom(
+                       ST_Simplify(ST_Transform(d.geometry, 3857), %s, true),
+                       ST_TileEnvelope(%s, %s, %s), %s, %s, true
+                   ) AS geom
+              FROM counts JOIN districts_district d ON d.id = counts.id
+        )
+        SELECT ST_AsMVT(features, %s, %s, 'geom', 'id') FROM features WHERE geom IS NOT NULL
+    """  # noqa: S608 (counts_sql is Django's own compiled SQL; values are parameters)
+    params = [*counts_params, tolerance, z, x, y, EXTENT, BUFFER, LAYER, EXTENT]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        (tile,) = cursor.fetchone()
+    return bytes(tile or b"")
+
+
+def coverage_tile(*, user, filters: CoverageFilters, chamber: str, z: int, x: int, y: int) -> bytes:
+    """The tile, from Redis when someone with the same scope and filters asked in the last
+    ``CACHE_SECONDS``."""
+    key = tile_cache_key(user=user, filters=filters, chamber=chamber, z=z, x=x, y=y)
+    tile = cache.get(key)
+    if tile is None:
+        tile = coverage_tile_build(user=user, filters=filters, chamber=chamber, z=z, x=x, y=y)
+        cache.set(key, tile, CACHE_SECONDS)
+    return tile
+
+
+class _ShiftLongitude(Func):
+    function = "ST_ShiftLongitude"
+    output_field = GeometryField(srid=4326)
+
+
+def coverage_map_bounds(*, user, filters: CoverageFilters, chamber: str) -> tuple[float, float, float, float]:
+    """West, south, east, north of the districts the organizer's map shows, to fit the map to. One query.
+
+    National figures (all states, no state filter) get the contiguous US. Alaska's
+    Aleutians cross the 180th meridian, so the extent is also taken with longitudes
+    shifted to 0..360 and the narrower of the two is used (west may then be below
+    -180, which MapLibre draws as the world copy to the left).
+    """
+    if is_national(user=user, filters=filters):
+        return US_BOUNDS
+    extents = coverage_districts(user=user, filters=filters, chamber=chamber).aggregate(
+        plain=Extent("geometry"), shifted=Extent(_ShiftLongitude("geometry"))
+    )
+    plain, shifted = extents["plain"], extents["shifted"]
+    if plain is None:  # nothing to show: the country, empty
+        return US_BOUNDS
+    if shifted is not None and shifted[2] - shifted[0] < plain[2] - plain[0]:
+        return (shifted[0] - 360, shifted[1], shifted[2] - 360, shifted[3])
+    return tuple(plain)

@@ -1,0 +1,143 @@
+"""A supporter's data request: export everything stored about them, or delete it for good.
+
+Deletion is checked the hard way: after it, no text column of any table in the
+database holds the person's email or name, and their cached geocoder answer is gone.
+"""
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.cache import cache
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from districts.geocoding import cache_key
+from organizing.models import User
+from pipeline.models import Candidacy, Introduction, StageChange
+from signups import services
+from signups.models import SignUp
+from tests.factories import OrganizerFactory, SignUpFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("zipcodes")]
+
+EMAIL = "erase-me-q7x@example.org"
+LAST_NAME = "Qzwxyvk"
+STREET = "421 8th Ave"
+
+
+def person() -> SignUp:
+    signup = services.signup_create(
+        kind="run",
+        email=EMAIL,
+        data={
+            "first_name": "Ana",
+            "last_name": LAST_NAME,
+            "phone": "+12125550143",
+            "street": STREET,
+            "city": "New York",
+            "state": "NY",
+            "zip": "10001",
+            "offices": ["state_house"],
+            "timeframe": "next",
+            "statement": f"I am {LAST_NAME} and I will run.",
+        },
+    ).signup
+    # What the rest of the project stores about them: a candidacy with its history, an introduction.
+    organizer = OrganizerFactory(states=["NY"])
+    candidacy = Candidacy.objects.create(signup=signup, organizer=organizer, notes=f"Met {LAST_NAME} at the rally.")
+    StageChange.objects.create(candidacy=candidacy, from_stage="new", to_stage="contacted", changed_by=organizer)
+    volunteer = SignUpFactory(wants_to_run=False, wants_to_volunteer=True)
+    Introduction.objects.create(candidate=signup, volunteer=volunteer, introduced_by=organizer)
+    cache.set(cache_key(street=STREET, city="New York", state="NY", zip="10001"), (40.75, -73.99), 60)
+    return signup
+
+
+def text_columns_holding(*needles: str) -> list[str]:
+    """``table.column`` of every text-like column in the public schema that contains a needle."""
+    found = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT table_name, column_name FROM information_schema.columns
+               WHERE table_schema = 'public'
+                 AND data_type IN ('text', 'character varying', 'jsonb', 'json', 'ARRAY')"""
+        )
+        for table, column in cursor.fetchall():
+            for needle in needles:
+                cursor.execute(
+                    f'SELECT count(*) FROM "{table}" WHERE "{column}"::text ILIKE %s',  # noqa: S608
+                    [f"%{needle}%"],
+                )
+                if cursor.fetchone()[0]:
+                    found.append(f"{table}.{column}")
+    return found
+
+
+def test_export_prints_everything_stored_about_the_person():
+    signup = person()
+    out = StringIO()
+    call_command("signup_data", EMAIL.upper(), "--export", stdout=out)
+    data = json.loads(out.getvalue())
+    fields = data["signup"]["fields"]
+    assert data["signup"]["pk"] == signup.pk
+    assert (fields["email"], fields["last_name"], fields["phone"], fields["street"]) == (
+        EMAIL,
+        LAST_NAME,
+        "+12125550143",
+        STREET,
+    )
+    related = {row["model"] for row in data["related"]}
+    assert {"pipeline.candidacy", "pipeline.stagechange", "pipeline.introduction"} <= related
+    assert any(LAST_NAME in (row["fields"].get("notes") or "") for row in data["related"])
+
+
+def test_delete_removes_the_row_every_related_row_and_the_geocoder_cache_entry():
+    signup = person()
+    key = cache_key(street=STREET, city="New York", state="NY", zip="10001")
+    assert set(text_columns_holding(EMAIL, LAST_NAME)) >= {"signups_signup.email", "pipeline_candidacy.notes"}
+    others = SignUp.objects.exclude(pk=signup.pk).count()
+
+    out = StringIO()
+    call_command("signup_data", EMAIL, "--delete", "--no-input", stdout=out)
+
+    assert f"Deleted sign-up {signup.pk}" in out.getvalue()
+    assert "signups.SignUp: 1" in out.getvalue() and "pipeline.Candidacy: 1" in out.getvalue()
+    assert not SignUp.objects.filter(pk=signup.pk).exists()
+    assert not Candidacy.objects.exists() and not StageChange.objects.exists() and not Introduction.objects.exists()
+    assert SignUp.objects.count() == others  # the volunteer they were introduced to stays
+    assert cache.get(key) is None
+    assert text_columns_holding(EMAIL, LAST_NAME) == []  # no remnant anywhere
+    # Work still queued for them finds nothing to do.
+    assert services.signup_locate(signup_id=signup.pk) == "none"
+    assert services.signup_send_confirmation(signup_id=signup.pk) is False
+
+
+def test_unknown_email_is_an_error_and_deletes_nothing():
+    SignUpFactory()
+    with pytest.raises(CommandError, match="No sign-up"):
+        call_command("signup_data", "nobody@example.org", "--delete", "--no-input", stdout=StringIO())
+    assert SignUp.objects.count() == 1
+
+
+def test_admin_filters_exports_and_deletes(client):
+    signup = person()
+    admin = User.objects.create_superuser("admin-dr@example.org", "correct horse battery staple", all_states=True)
+    client.force_login(admin)
+    for query in ("", "?state__exact=NY", "?kind=run", "?kind=volunteer", "?location_quality__exact=none"):
+        assert client.get(f"/admin/signups/signup/{query}").status_code == 200
+    page = client.get("/admin/signups/signup/?kind=run")
+    assert f'value="{signup.pk}"' in page.content.decode()
+
+    export = client.post("/admin/signups/signup/", {"action": "export_data", "_selected_action": [signup.pk]})
+    assert export.status_code == 200 and export["Content-Type"] == "application/json"
+    assert "no-store" in export["Cache-Control"]  # an organizer's download of personal data
+    [exported] = json.loads(export.content)
+    assert exported["signup"]["fields"]["email"] == EMAIL
+
+    # Django's confirmation page, then the deletion through the service.
+    confirm = client.post("/admin/signups/signup/", {"action": "delete_selected", "_selected_action": [signup.pk]})
+    assert confirm.status_code == 200 and "Are you sure" in confirm.content.decode()
+    client.post("/admin/signups/signup/", {"action": "delete_selected", "_selected_action": [signup.pk], "post": "yes"})
+    assert not SignUp.objects.filter(pk=signup.pk).exists()
+    assert cache.get(cache_key(street=STREET, city="New York", state="NY", zip="10001")) is None
+    assert text_columns_holding(EMAIL, LAST_NAME) == []
