@@ -208,6 +208,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One schema component per choice set, however many fields use it.
+    "ENUM_NAME_OVERRIDES": {"SkillEnum": "signups.models.Skill", "StageEnum": "pipeline.models.Stage"},
 }
 
 # --- Celery ------------------------------------------------------------------
