@@ -25,11 +25,14 @@ area (``ST_Intersects``, GiST-indexed): sign-ups without a location are then in
 no district, and a point exactly on a shared border counts in both.
 """
 
+import dataclasses
+
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Case, CharField, Count, Func, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import TruncDay, TruncHour
 
-from districts.models import Chamber, District
+from districts.models import BoundarySet, Chamber, District
 from districts.states import BY_USPS
 from signups.models import SignUp
 from signups.selectors import signups_visible_to
@@ -178,9 +181,20 @@ def coverage_districts(*, user, filters: CoverageFilters, chamber: str, state: s
 
 
 def _count_in_district(signups, *, chamber: str, current: bool):
-    """A correlated subquery counting ``signups`` in the outer query's district."""
-    link = {f"{chamber}_id": OuterRef("pk")} if current else {"location__intersects": OuterRef("geometry")}
-    return Subquery(signups.filter(**link).order_by().annotate(n=_Count()).values("n")[:1], output_field=IntegerField())
+    """How many of ``signups`` are in the district of each row.
+
+    Current maps: the sign-ups' stored districts, as a count over the LEFT JOIN of
+    the chamber's reverse relation (``sldl_signups``), keeping the rows that are in
+    ``signups`` (a hashed subplan: one scan of the matching sign-ups, then a probe
+    per joined row), so a nationwide list is one join and one aggregate rather than
+    an index lookup per district. Another vintage: a correlated subquery per
+    district, the sign-ups whose location is inside its area (GiST-indexed).
+    """
+    if current:
+        relation = f"{chamber}_signups"
+        return Count(relation, filter=Q(**{f"{relation}__in": signups.order_by().values("pk")}))
+    inside = signups.filter(location__intersects=OuterRef("geometry")).order_by().annotate(n=_Count()).values("n")
+    return Subquery(inside[:1], output_field=IntegerField())
 
 
 def _counts(*, user, filters: CoverageFilters, chamber: str) -> tuple:
@@ -219,11 +233,15 @@ def district_counts(*, user, filters: CoverageFilters, chamber: str, state: str 
     * ``volunteers``: volunteers in the district (0 when ``kind="run"``),
     * ``status``: ``"candidate"``, ``"volunteers"`` or ``"none"``.
 
-    The counts are correlated subqueries (an indexed lookup per district), so the
-    queryset can be filtered further (``status="none"``, a tile's bounding box) and
-    stays one query. Geometry is not deferred; use ``.defer("geometry")`` or
-    ``.values(...)`` for lists.
+    The counts are computed in the database (see ``_count_in_district``); the
+    queryset can be filtered further (``status="none"`` becomes a HAVING, a tile's
+    bounding box a WHERE) and stays one query. Geometry is not deferred; use
+    ``.defer("geometry")`` or ``.values(...)`` for lists.
     """
+    if state is not None and (not filters.states or state in filters.states):
+        # Only this state's people can be in its districts' counts (an organizer sees a
+        # sign-up by its state): narrowing them first keeps the count's scan small.
+        filters = dataclasses.replace(filters, states=(state,))
     candidates, volunteers = _counts(user=user, filters=filters, chamber=chamber)
     return (
         coverage_districts(user=user, filters=filters, chamber=chamber, state=state)
@@ -337,7 +355,10 @@ def coverage_summary_build(*, user, filters: CoverageFilters) -> dict:
 
 
 def coverage_summary_cache_key(*, user, filters: CoverageFilters) -> str:
-    return f"{SUMMARY_CACHE_PREFIX}:{organizer_scope_key(user)}:{filters.cache_key()}"
+    """The organizer's scope and the filters decide a summary; the database name keeps a
+    demo database's figures apart from the main one's when both share a Redis."""
+    database = connection.settings_dict["NAME"]
+    return f"{SUMMARY_CACHE_PREFIX}:{database}:{organizer_scope_key(user)}:{filters.cache_key()}"
 
 
 def coverage_summary(*, user, filters: CoverageFilters) -> dict:
@@ -371,3 +392,76 @@ def coverage_summary(*, user, filters: CoverageFilters) -> dict:
         summary = coverage_summary_build(user=user, filters=filters)
         cache.set(key, summary, SUMMARY_CACHE_SECONDS)
     return summary
+
+
+# --- Sign-ups over time ----------------------------------------------------------
+
+HOURS_SHOWN = 48
+
+
+def signups_over_time(*, user, filters: CoverageFilters, unit: str, start=None, end=None) -> list[dict]:
+    """Sign-ups per ``unit`` ("day" or "hour", in the site's time zone), oldest first. One query.
+
+    Each row is ``{"period": aware datetime (start of the day/hour), "run": n,
+    "volunteer": n, "total": n}`` where ``run``/``volunteer`` count candidates and
+    volunteers as the coverage does (a person who does both is in both, once in
+    ``total``). Only periods with sign-ups are returned; ``start``/``end`` (aware
+    datetimes, end exclusive) narrow ``created_at`` further.
+    """
+    trunc = {"day": TruncDay, "hour": TruncHour}[unit]
+    people = coverage_people(user=user, filters=filters)
+    if start is not None:
+        people = people.filter(created_at__gte=start)
+    if end is not None:
+        people = people.filter(created_at__lt=end)
+    run = Q(pk__in=coverage_candidates(user=user, filters=filters).values("pk"))
+    volunteer = Q(pk__in=coverage_volunteers(user=user, filters=filters).values("pk"))
+    rows = (
+        people.order_by()
+        .annotate(period=trunc("created_at"))
+        .values("period")
+        .annotate(total=Count("pk"), run=Count("pk", filter=run), volunteer=Count("pk", filter=volunteer))
+        .order_by("period")
+    )
+    return list(rows)
+
+
+# --- Choices for the filter form ---------------------------------------------------
+
+
+def vintage_choices() -> list[dict]:
+    """Every loaded vintage with its chambers, current ones marked: ``[{"vintage", "chambers",
+    "current"}]``, newest first. One query."""
+    vintages: dict[str, dict] = {}
+    for chamber, vintage, is_current in (
+        BoundarySet.objects.order_by().values_list("chamber", "vintage", "is_current").distinct()
+    ):
+        entry = vintages.setdefault(vintage, {"vintage": vintage, "chambers": set(), "current": False})
+        entry["chambers"].add(chamber)
+        entry["current"] = entry["current"] or is_current
+    return sorted(
+        ({**entry, "chambers": [c for c in CHAMBERS if c in entry["chambers"]]} for entry in vintages.values()),
+        key=lambda entry: entry["vintage"],
+        reverse=True,
+    )
+
+
+# --- One district, one sign-up -------------------------------------------------------
+
+
+def coverage_district(*, user, filters: CoverageFilters, chamber: str, geoid: str) -> District | None:
+    """The district ``geoid`` of ``chamber`` (current maps, or the filters' vintage) with its
+    counts, if the organizer may see it; None otherwise. One query."""
+    if chamber not in CHAMBERS:
+        return None
+    return (
+        district_counts(user=user, filters=filters, chamber=chamber)
+        .select_related("boundary_set")
+        .filter(geoid=geoid)
+        .first()
+    )
+
+
+def signup_for_organizer(*, user, pk: int) -> SignUp | None:
+    """One sign-up with its three districts, if it is in the organizer's states; None otherwise. One query."""
+    return signups_visible_to(user).select_related("cd", "sldu", "sldl").filter(pk=pk).first()

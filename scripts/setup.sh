@@ -126,4 +126,8 @@ else
 	"$PY" manage.py load_zipcodes --from-package
 fi
 
+step "Organizers"
+# `make run` never invents anyone; on an empty database this says how to create the first organizer.
+"$PY" manage.py organizer_status
+
 step "Done"

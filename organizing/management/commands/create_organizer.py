@@ -4,9 +4,14 @@ Examples::
 
     python manage.py create_organizer ana@example.org --states NY,VT
     python manage.py create_organizer lead@example.org --all-states --token
+    python manage.py create_organizer demo@example.org --all-states --password demo --totp
 
 The organizer sets a password through "Forgot password?" or ``--password``; an
-API token is printed with ``--token``.
+API token is printed with ``--token``. Organizers set up their authenticator app
+(TOTP) themselves at their first login; ``--totp`` instead makes a new one now
+(replacing any they had, with new recovery codes) and prints its secret and
+recovery codes, for demos, scripted set-ups and an organizer who lost their phone
+(whoever reads the output can log in as the organizer).
 """
 
 from django.core.management.base import BaseCommand, CommandError
@@ -28,9 +33,14 @@ class Command(BaseCommand):
         scope.add_argument("--all-states", action="store_true", help="Every state and the national figures.")
         parser.add_argument("--password", help="Set this password (otherwise the account has none yet).")
         parser.add_argument("--token", action="store_true", help="Print an API token for the organizer.")
+        parser.add_argument(
+            "--totp",
+            action="store_true",
+            help="Set up a new TOTP authenticator now (replacing any) and print its secret and recovery codes.",
+        )
 
     @transaction.atomic
-    def handle(self, *args, email, states, all_states, password, token, **options):
+    def handle(self, *args, email, states, all_states, password, token, totp, **options):
         try:
             validate_email(email)
         except Exception as exc:
@@ -54,3 +64,23 @@ class Command(BaseCommand):
         if token:
             key = Token.objects.get_or_create(user=user)[0].key
             self.stdout.write(f"API token: {key}")
+        if totp:
+            self._totp(user)
+
+    def _totp(self, user):
+        from allauth.mfa.adapter import get_adapter
+        from allauth.mfa.models import Authenticator
+        from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+        from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+        replaced = Authenticator.objects.filter(
+            user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES]
+        ).delete()[0]
+        if replaced:
+            self.stdout.write("Replaced the organizer's earlier TOTP authenticator and recovery codes.")
+        secret = generate_totp_secret()
+        TOTP.activate(user, secret)
+        codes = RecoveryCodes.activate(user).get_unused_codes()
+        self.stdout.write(f"TOTP secret: {secret}")
+        self.stdout.write(f"TOTP URL (for an authenticator app): {get_adapter().build_totp_url(user, secret)}")
+        self.stdout.write(f"Recovery codes (each works once instead of a TOTP code): {' '.join(codes)}")

@@ -1,0 +1,46 @@
+"""Who may open the organizer pages: signed-in organizers with a TOTP authenticator.
+
+Organizer pages show supporters' names, addresses and phone numbers, so a
+password alone is not enough. ``organizer_required`` (views) sends
+
+* anyone not signed in to allauth's login page (email and password; allauth.mfa
+  then asks for the TOTP code of an organizer who has one, before the session is
+  signed in), and
+* an organizer without a TOTP authenticator to allauth's page that sets one up,
+  before any personal data is shown.
+
+The API (``organizing.api``) authenticates with DRF tokens instead: tokens are
+made by an administrator (``create_organizer --token``) for scripts, not typed.
+"""
+
+from functools import wraps
+from urllib.parse import urlencode
+
+from allauth.mfa.models import Authenticator
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+
+
+def has_totp(user) -> bool:
+    """Whether the organizer has set up an authenticator app (one indexed query)."""
+    return Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()
+
+
+def organizer_required(view):
+    """View decorator: signed in, with TOTP set up; otherwise redirected to do that first."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        user = request.user
+        if not user.is_authenticated or not user.is_active:
+            return redirect_to_login(request.get_full_path())
+        if not has_totp(user):
+            # allauth's activation page asks for a fresh password first when the
+            # login is older than a few minutes, then shows the QR code.
+            query = urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})
+            return HttpResponseRedirect(f"{reverse('mfa_activate_totp')}?{query}")
+        return view(request, *args, **kwargs)
+
+    return wrapped

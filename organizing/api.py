@@ -1,0 +1,125 @@
+"""Coverage over HTTP for scripts: ``/api/v1/coverage/`` and ``/api/v1/coverage/districts/``.
+
+Token authentication (``create_organizer --token``); the same filters as the
+dashboard, as query parameters (``organizing.filters``); a bad parameter is a 400
+``{"errors": {"parameter": ["message"]}}``. Answers are limited to the token's
+organizer's states like every organizer page: another state's figures are
+simply not there (zeros, empty lists).
+"""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from berniecrat.api import ErrorsSerializer
+
+from . import selectors
+from .filters import CoverageFilters
+
+FILTER_PARAMETERS = [
+    OpenApiParameter("kind", str, enum=["run", "volunteer"], description="Count only candidates or volunteers."),
+    OpenApiParameter("state", str, description="USPS code(s), repeated or comma-separated."),
+    OpenApiParameter("since", str, description="First day (YYYY-MM-DD) of sign-ups counted."),
+    OpenApiParameter("until", str, description="Last day (YYYY-MM-DD) of sign-ups counted."),
+    OpenApiParameter("confirmed", bool, description="true: confirmed sign-ups only."),
+    OpenApiParameter("ballot_line", str, description="Candidates leaning to this ballot line."),
+    OpenApiParameter("office", str, description="Candidates who would run for this office."),
+    OpenApiParameter("vintage", str, description="A loaded boundary vintage (CD120, 2026); default current maps."),
+]
+
+
+def _figures(figures: dict) -> dict:
+    return {"covered": figures["covered"], "total": figures["total"], "percent": figures["percent"]}
+
+
+_FIGURES = inline_serializer(
+    "CoverageFigures",
+    {"covered": serializers.IntegerField(), "total": serializers.IntegerField(), "percent": serializers.FloatField()},
+)
+
+
+class CoverageApi(APIView):
+    """How many districts of each chamber have a would-be candidate, overall and per state."""
+
+    authentication_classes = [TokenAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        parameters=FILTER_PARAMETERS,
+        responses={
+            200: inline_serializer(
+                "Coverage",
+                {
+                    "signups": inline_serializer(
+                        "CoverageSignups", {"run": serializers.IntegerField(), "volunteer": serializers.IntegerField()}
+                    ),
+                    "chambers": inline_serializer(
+                        "CoverageChambers", {"cd": _FIGURES, "sldu": _FIGURES, "sldl": _FIGURES}
+                    ),
+                    "states": inline_serializer(
+                        "CoverageState",
+                        {"state": serializers.CharField(), "cd": _FIGURES, "sldu": _FIGURES, "sldl": _FIGURES},
+                        many=True,
+                    ),
+                },
+            ),
+            400: ErrorsSerializer,
+        },
+    )
+    def get(self, request):
+        filters, errors = CoverageFilters.from_query(request.query_params)
+        if errors:
+            return Response({"errors": errors}, status=400)
+        summary = selectors.coverage_summary(user=request.user, filters=filters)
+        return Response(
+            {
+                "signups": summary["signups"],
+                "chambers": {chamber: _figures(summary["chambers"][chamber]) for chamber in ("cd", "sldu", "sldl")},
+                "states": [
+                    {"state": row["state"], **{chamber: _figures(row[chamber]) for chamber in ("cd", "sldu", "sldl")}}
+                    for row in summary["states"]
+                ],
+            }
+        )
+
+
+class CoverageDistrictsApi(APIView):
+    """Every district of one chamber in the organizer's states, with its counts."""
+
+    authentication_classes = [TokenAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("chamber", str, enum=["cd", "sldu", "sldl"], required=True),
+            *FILTER_PARAMETERS,
+        ],
+        responses={
+            200: inline_serializer(
+                "CoverageDistrict",
+                {
+                    "geoid": serializers.CharField(),
+                    "ocd_id": serializers.CharField(),
+                    "name": serializers.CharField(),
+                    "candidates": serializers.IntegerField(),
+                    "volunteers": serializers.IntegerField(),
+                },
+                many=True,
+            ),
+            400: ErrorsSerializer,
+        },
+    )
+    def get(self, request):
+        filters, errors = CoverageFilters.from_query(request.query_params)
+        chamber = request.query_params.get("chamber")
+        if chamber not in selectors.CHAMBERS:
+            errors.setdefault("chamber", []).append("Choose cd, sldu or sldl.")
+        if errors:
+            return Response({"errors": errors}, status=400)
+        districts = selectors.district_counts(user=request.user, filters=filters, chamber=chamber).values(
+            "geoid", "ocd_id", "name", "candidates", "volunteers"
+        )
+        return Response(list(districts))

@@ -1,0 +1,167 @@
+"""CSV exports of the current view, streamed: the people, and the per-district counts.
+
+Both take the dashboard's filters from the query string, plus
+
+* people: ``chamber`` and ``district`` (a GEOID) for one district's people (the
+  district page's export), or ``state`` as a filter;
+* districts: ``chamber`` (``cd``, ``sldu``, ``sldl``; default all three).
+
+Rows come from the database in chunks (a server-side cursor) and leave as they
+are written, so an export of 100,000 people never sits in memory. Districts are
+given by OCD division ID and Census GEOID, to join with Open States and other
+civic data. Answers are ``Cache-Control: no-store``: they carry personal data.
+"""
+
+import csv
+import datetime
+
+from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_GET
+
+from . import selectors
+from .access import organizer_required
+from .filters import CoverageFilters
+
+CHUNK = 2000
+PEOPLE_COLUMNS = [
+    ("id", "pk"),
+    ("first_name", "first_name"),
+    ("last_name", "last_name"),
+    ("email", "email"),
+    ("phone", "phone"),
+    ("street", "street"),
+    ("city", "city"),
+    ("state", "state"),
+    ("zip", "zip"),
+    ("wants_to_run", "wants_to_run"),
+    ("wants_to_volunteer", "wants_to_volunteer"),
+    ("offices", "offices"),
+    ("ballot_line", "ballot_line"),
+    ("timeframe", "timeframe"),
+    ("skills", "skills"),
+    ("hours_per_week", "hours_per_week"),
+    ("confirmed_at", "confirmed_at"),
+    ("location_quality", "location_quality"),
+    ("created_at", "created_at"),
+    ("cd_geoid", "cd__geoid"),
+    ("cd_ocd_id", "cd__ocd_id"),
+    ("cd_name", "cd__name"),
+    ("sldu_geoid", "sldu__geoid"),
+    ("sldu_ocd_id", "sldu__ocd_id"),
+    ("sldu_name", "sldu__name"),
+    ("sldl_geoid", "sldl__geoid"),
+    ("sldl_ocd_id", "sldl__ocd_id"),
+    ("sldl_name", "sldl__name"),
+]
+DISTRICT_COLUMNS = [
+    "chamber",
+    "vintage",
+    "state",
+    "geoid",
+    "ocd_id",
+    "name",
+    "seats",
+    "voting",
+    "candidates",
+    "volunteers",
+    "status",
+]
+# A spreadsheet runs a cell that starts with one of these as a formula; supporters
+# type their own names, so such a cell is written with a leading apostrophe.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for csv.writer in a generator."""
+
+    def write(self, value):
+        return value
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).isoformat(timespec="seconds")
+    if isinstance(value, list):
+        return ";".join(str(item) for item in value)
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _stream(filename: str, header: list[str], rows) -> StreamingHttpResponse:
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield writer.writerow(header)
+        for row in rows:
+            yield writer.writerow([_cell(value) for value in row])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    patch_cache_control(response, no_store=True, private=True)
+    return response
+
+
+def _stamp() -> str:
+    return timezone.localtime().strftime("%Y%m%d-%H%M")
+
+
+@require_GET
+@organizer_required
+def people_csv(request):
+    """The people of the current view (the dashboard's filters; one district with ``chamber`` + ``district``)."""
+    filters, errors = CoverageFilters.from_query(request.GET)
+    if errors:
+        return HttpResponseBadRequest("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+    chamber, geoid = request.GET.get("chamber"), request.GET.get("district")
+    if geoid:
+        district = selectors.coverage_district(user=request.user, filters=filters, chamber=chamber or "", geoid=geoid)
+        if district is None:
+            raise Http404("No such district.")
+        people = selectors.district_signups(user=request.user, filters=filters, district=district)
+        name = f"people-{chamber}-{geoid}"
+    else:
+        people = selectors.coverage_people(user=request.user, filters=filters)
+        name = "people"
+    rows = people.order_by("pk").values_list(*(field for _column, field in PEOPLE_COLUMNS)).iterator(chunk_size=CHUNK)
+    return _stream(f"{name}-{_stamp()}.csv", [column for column, _field in PEOPLE_COLUMNS], rows)
+
+
+@require_GET
+@organizer_required
+def districts_csv(request):
+    """Per-district counts of the current view: every district of one chamber (or all three)."""
+    filters, errors = CoverageFilters.from_query(request.GET)
+    chamber = request.GET.get("chamber")
+    if chamber and chamber not in selectors.CHAMBERS:
+        errors.setdefault("chamber", []).append("Choose cd, sldu or sldl.")
+    if errors:
+        return HttpResponseBadRequest("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+    chambers = [chamber] if chamber else list(selectors.CHAMBERS)
+    user = request.user
+
+    def rows():
+        for each in chambers:
+            counts = selectors.district_counts(user=user, filters=filters, chamber=each).values_list(
+                "chamber",
+                "boundary_set__vintage",
+                "state",
+                "geoid",
+                "ocd_id",
+                "name",
+                "seats",
+                "voting",
+                "candidates",
+                "volunteers",
+                "status",
+            )
+            yield from counts.iterator(chunk_size=CHUNK)
+
+    name = f"districts-{chamber or 'all'}-{_stamp()}.csv"
+    return _stream(name, DISTRICT_COLUMNS, rows())

@@ -1,0 +1,304 @@
+"""Organizer pages under ``/organize/``: coverage, states, districts, people, activity.
+
+Every view is ``organizer_required`` (signed in with TOTP set up), reads through
+``organizing.selectors`` (which limit everything to the organizer's states) and
+takes the same filters (``organizing.filters``) from its query string. A bad
+filter value is shown above the page, which then ignores that one filter.
+"""
+
+import dataclasses
+import datetime
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+from django.template.loader import select_template
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from districts.states import BY_USPS
+from signups.models import BallotLine, LocationQuality, Office, Skill
+
+from . import selectors
+from .access import organizer_required
+from .filters import CoverageFilters
+
+CHAMBER_LABELS = {
+    "sldl": "State house",
+    "sldu": "State senate",
+    "cd": "U.S. House",
+}
+# How the headline names each chamber's districts.
+CHAMBER_DISTRICTS = {
+    "sldl": "state house districts",
+    "sldu": "state senate districts",
+    "cd": "congressional districts",
+}
+PEOPLE_PER_PAGE = 100
+DAYS_SHOWN = 30
+# The per-state table sorts by name or by one chamber's percent covered.
+SORT_KEYS = ("state", "sldl", "sldu", "cd")
+MAP_PARTIAL = "organizing/includes/_map.html"
+
+
+# --- Shared page context --------------------------------------------------------
+
+
+def _filters(request, **overrides) -> tuple[CoverageFilters, dict]:
+    filters, errors = CoverageFilters.from_query(request.GET)
+    if overrides:
+        filters = dataclasses.replace(filters, **overrides)
+    return filters, errors
+
+
+def _query(filters: CoverageFilters, **extra) -> str:
+    """``?...`` for links that keep the filters (and ``extra`` parameters), or ''."""
+    params = filters.to_params() + [(key, value) for key, value in extra.items() if value not in (None, "")]
+    if not params:
+        return ""
+    return "?" + urlencode(params)
+
+
+def _filter_context(request, filters: CoverageFilters, errors: dict, *, fixed_state: str | None = None) -> dict:
+    """What ``organizing/includes/_filters.html`` and the page header need."""
+    states = selectors.visible_states(user=request.user, filters=CoverageFilters())
+    toggled = dataclasses.replace(filters, confirmed_only=not filters.confirmed_only)
+    return {
+        "filters": filters,
+        "filter_errors": errors,
+        "query": _query(filters),
+        "confirmed_toggle_query": _query(
+            toggled, **({"sort": request.GET.get("sort")} if "sort" in request.GET else {})
+        ),
+        "state_choices": [(code, BY_USPS[code].name) for code in states] if not fixed_state else [],
+        "fixed_state": fixed_state,
+        "ballot_line_choices": BallotLine.choices,
+        "office_choices": Office.choices,
+        "vintage_choices": selectors.vintage_choices(),
+        "chosen_vintages": list(dict.fromkeys(filters.vintages.values())),
+        "chamber_labels": CHAMBER_LABELS,
+        "national": selectors.is_national(user=request.user, filters=filters),
+    }
+
+
+def _map_context(request, *, chamber: str, filters: CoverageFilters) -> dict:
+    """The coverage map partial's context, once the map (organizing.tile_views) exists."""
+    try:
+        select_template([MAP_PARTIAL])
+        from .tile_views import coverage_map_context
+    except Exception:  # the map is built separately; the pages work without it
+        return {}
+    return {"map_partial": MAP_PARTIAL, "coverage_map": coverage_map_context(request, chamber=chamber, filters=filters)}
+
+
+def _chamber_param(request, default: str = "sldl") -> str:
+    chamber = request.GET.get("map") or default
+    return chamber if chamber in CHAMBER_LABELS else default
+
+
+def _sort_states(rows: list[dict], sort: str) -> list[dict]:
+    descending = sort.startswith("-")
+    key = sort.lstrip("-")
+    if key not in SORT_KEYS:
+        return rows
+    if key == "state":
+        return sorted(rows, key=lambda row: row["name"], reverse=descending)
+    # By percent covered; states without the chamber (Nebraska's house) go last either way.
+    present = [row for row in rows if row[key]["percent"] is not None]
+    absent = [row for row in rows if row[key]["percent"] is None]
+    return sorted(present, key=lambda row: (row[key]["percent"], row[key]["covered"]), reverse=descending) + absent
+
+
+# --- Pages -------------------------------------------------------------------------
+
+
+@require_GET
+@organizer_required
+def dashboard(request):
+    """The headline, the three chambers, and a row per state."""
+    filters, errors = _filters(request)
+    summary = selectors.coverage_summary(user=request.user, filters=filters)
+    sort = request.GET.get("sort", "state")
+    sort = sort if sort.lstrip("-") in SORT_KEYS else "state"
+    map_chamber = _chamber_param(request)
+    context = {
+        **_filter_context(request, filters, errors),
+        "summary": summary,
+        "chambers": [
+            {"key": c, "label": CHAMBER_LABELS[c], "districts": CHAMBER_DISTRICTS[c], **summary["chambers"][c]}
+            for c in selectors.CHAMBERS
+        ],
+        "state_rows": _sort_states(summary["states"], sort),
+        "sort": sort,
+        "sort_links": {key: _query(filters, sort=f"-{key}" if sort == key else key) for key in SORT_KEYS},
+        "map_chamber": map_chamber,
+        "map_links": [
+            (c, CHAMBER_LABELS[c], _query(filters, map=c, sort=request.GET.get("sort"))) for c in selectors.CHAMBERS
+        ],
+        **_map_context(request, chamber=map_chamber, filters=filters),
+    }
+    return render(request, "organizing/dashboard.html", context)
+
+
+@require_GET
+@organizer_required
+def state_detail(request, state: str):
+    """Every district of a state, per chamber, with its counts and the three gap lists."""
+    state = state.upper()
+    if state not in selectors.visible_states(user=request.user, filters=CoverageFilters()):
+        raise Http404("No such state.")
+    filters, errors = _filters(request, states=(state,))
+    summary = selectors.coverage_summary(user=request.user, filters=filters)
+    figures = next((row for row in summary["states"] if row["state"] == state), None)
+    chambers = []
+    for chamber in selectors.CHAMBERS:
+        districts = list(
+            selectors.district_counts(user=request.user, filters=filters, chamber=chamber, state=state).defer(
+                "geometry", "internal_point", "attributes"
+            )
+        )
+        chambers.append(
+            {
+                "key": chamber,
+                "label": CHAMBER_LABELS[chamber],
+                "districts": districts,
+                "figures": figures[chamber] if figures else None,
+                # The gap lists are the same rows, split by status (no further query).
+                "gaps": [
+                    ("nobody", "No one yet", [d for d in districts if d.status == "none"]),
+                    (
+                        "volunteers_only",
+                        "Volunteers but no candidate",
+                        [d for d in districts if d.status == "volunteers"],
+                    ),
+                    (
+                        "candidate_only",
+                        "A candidate but no volunteers",
+                        [d for d in districts if d.candidates and not d.volunteers],
+                    ),
+                ],
+            }
+        )
+    map_chamber = _chamber_param(request)
+    context = {
+        **_filter_context(request, filters, errors, fixed_state=state),
+        "query": _query(dataclasses.replace(filters, states=())),
+        "state": state,
+        "state_name": BY_USPS[state].name,
+        "chambers": chambers,
+        "map_chamber": map_chamber,
+        "map_links": [(c, CHAMBER_LABELS[c], _query(filters, map=c)) for c in selectors.CHAMBERS],
+        **_map_context(request, chamber=map_chamber, filters=filters),
+    }
+    return render(request, "organizing/state.html", context)
+
+
+@require_GET
+@organizer_required
+def district_detail(request, chamber: str, geoid: str):
+    """The people in one district (current maps, or the asked vintage), paginated."""
+    filters, errors = _filters(request)
+    district = selectors.coverage_district(user=request.user, filters=filters, chamber=chamber, geoid=geoid)
+    if district is None:
+        raise Http404("No such district.")
+    people = selectors.district_signups(user=request.user, filters=filters, district=district).order_by(
+        "-created_at", "-pk"
+    )
+    page = Paginator(people, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        **_filter_context(request, filters, errors),
+        "district": district,
+        "chamber_label": CHAMBER_LABELS[chamber],
+        "page": page,
+        "quality_labels": dict(LocationQuality.choices),
+        "export_query": _query(filters, chamber=chamber, district=geoid),
+        "state_name": BY_USPS[district.state].name,
+    }
+    return render(request, "organizing/district.html", context)
+
+
+@require_GET
+@organizer_required
+def signup_detail(request, pk: int):
+    """One person: everything they told us, and where they were placed."""
+    signup = selectors.signup_for_organizer(user=request.user, pk=pk)
+    if signup is None:
+        raise Http404("No such sign-up.")
+    skills = dict(Skill.choices)
+    context = {
+        "signup": signup,
+        "skills": [skills.get(code, code) for code in signup.skills],
+        "districts": [(CHAMBER_LABELS[c], getattr(signup, c)) for c in ("cd", "sldu", "sldl")],
+    }
+    return render(request, "organizing/signup.html", context)
+
+
+def _bars(rows: list[dict], *, label_format: str) -> dict:
+    """An inline SVG bar chart's geometry (no JavaScript, no inline style)."""
+    width, height, gap = 720, 160, 1
+    peak = max((row["total"] for row in rows), default=0) or 1
+    bar = width / max(len(rows), 1)
+    return {
+        "width": width,
+        "height": height,
+        "peak": peak,
+        "bars": [
+            {
+                "x": round(i * bar, 2),
+                "width": round(max(bar - gap, 1), 2),
+                "height": round(height * row["total"] / peak, 2),
+                "y": round(height - height * row["total"] / peak, 2),
+                "title": f"{row['period'].strftime(label_format)}: {row['total']}",
+            }
+            for i, row in enumerate(rows)
+        ],
+    }
+
+
+def _filled(rows: list[dict], start: datetime.datetime, end: datetime.datetime, step: datetime.timedelta) -> list:
+    """Every period from ``start`` to ``end``, with zeros where nobody signed up."""
+    by_period = {row["period"]: row for row in rows}
+    filled, period = [], start
+    while period < end:
+        filled.append(by_period.get(period, {"period": period, "total": 0, "run": 0, "volunteer": 0}))
+        period += step
+    return filled
+
+
+@require_GET
+@organizer_required
+def activity(request):
+    """Sign-ups per day and per hour (a livestream's spike shows in the hours)."""
+    filters, errors = _filters(request)
+    tz = timezone.get_current_timezone()
+    now = timezone.localtime()
+    last_day = filters.until or now.date()
+    first_day = filters.since or (last_day - datetime.timedelta(days=DAYS_SHOWN - 1))
+    day_start = datetime.datetime.combine(first_day, datetime.time.min, tzinfo=tz)
+    day_end = datetime.datetime.combine(last_day + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+    hour_end = min(day_end, now.replace(minute=0, second=0, microsecond=0) + datetime.timedelta(hours=1))
+    hour_start = max(day_start, hour_end - datetime.timedelta(hours=selectors.HOURS_SHOWN))
+    days = _filled(
+        selectors.signups_over_time(user=request.user, filters=filters, unit="day", start=day_start, end=day_end),
+        day_start,
+        day_end,
+        datetime.timedelta(days=1),
+    )
+    hours = _filled(
+        selectors.signups_over_time(user=request.user, filters=filters, unit="hour", start=hour_start, end=hour_end),
+        hour_start,
+        hour_end,
+        datetime.timedelta(hours=1),
+    )
+    context = {
+        **_filter_context(request, filters, errors),
+        "days": days,
+        "hours": hours,
+        "day_chart": _bars(days, label_format="%Y-%m-%d"),
+        "hour_chart": _bars(hours, label_format="%Y-%m-%d %H:00"),
+        "day_range": (first_day, last_day),
+        "hour_range": (hour_start, hour_end),
+        "time_zone": timezone.get_current_timezone_name(),
+    }
+    return render(request, "organizing/activity.html", context)
