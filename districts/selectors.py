@@ -1,5 +1,6 @@
 """Reads of district data: which districts contain a point, or many points at once."""
 
+import functools
 from collections.abc import Sequence
 
 from django.contrib.gis.geos import Point
@@ -10,16 +11,46 @@ from .models import Chamber, District
 CHAMBERS = [c.value for c in Chamber]
 
 
+# Columns a lookup reads (what the API, the sign-up flow and the CSV export show of a district),
+# in the model's field order, which ``Model.from_db`` expects.
+LOOKUP_FIELDS = tuple(
+    f.attname
+    for f in District._meta.concrete_fields
+    if f.attname in {"id", "chamber", "geoid", "ocd_id", "name", "state"}
+)
+
+
+@functools.cache
+def _lookup_query() -> tuple[str, tuple, int]:
+    """The lookup's SQL as the ORM writes it, compiled once per process, and where the point goes.
+
+    The lookup is the hottest read (every sign-up and every API call): building and
+    compiling the QuerySet cost twice what PostgreSQL spends answering it. The SQL
+    does not depend on the point, so it is compiled once with a stand-in point, and
+    each call only swaps in its own point (``bench/RESULTS.md``, district lookup).
+    """
+    stand_in = Point(0, 0, srid=4326)
+    query = District.objects.current().countable().containing(stand_in).one_per_chamber().values_list(*LOOKUP_FIELDS)
+    sql, params = query.query.sql_with_params()
+    spots = [i for i, p in enumerate(params) if isinstance(p, connection.ops.Adapter)]
+    if len(spots) != 1:
+        raise RuntimeError(f"expected one geometry parameter in the lookup query, found {len(spots)}")
+    return sql, tuple(params), spots[0]
+
+
 def district_lookup(*, lat: float, lng: float) -> dict[str, District | None]:
-    """The district of each chamber at a point (``None`` where there is none), in one query."""
-    point = Point(lng, lat, srid=4326)
-    districts = (
-        District.objects.current()
-        .countable()
-        .containing(point)
-        .one_per_chamber()
-        .only("id", "chamber", "geoid", "ocd_id", "name", "state")
-    )
+    """The district of each chamber at a point (``None`` where there is none), in one query.
+
+    The query is ``District.objects.current().countable().containing(point).one_per_chamber()``
+    (see ``_lookup_query``); the districts come back with the ``LOOKUP_FIELDS`` loaded.
+    """
+    sql, params, spot = _lookup_query()
+    params = list(params)
+    params[spot] = connection.ops.Adapter(Point(lng, lat, srid=4326))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    districts = (District.from_db(connection.alias, LOOKUP_FIELDS, row) for row in rows)
     found = {d.chamber: d for d in districts}
     return {chamber: found.get(chamber) for chamber in CHAMBERS}
 
