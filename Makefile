@@ -41,12 +41,6 @@ BENCH_ARGS ?=
 bench: ## Benchmarks under production settings (gunicorn, Celery, SMTP sink) -> bench/RESULTS.md; BENCH_ARGS=--full
 	bash bench/bench.sh $(BENCH_ARGS)
 
-# Not part of `make test`: about 10 minutes at the quick scale, 35 at the issue's (BENCH_ARGS=--full).
-BENCH_ARGS ?=
-.PHONY: bench
-bench: ## Benchmarks under production settings (gunicorn, Celery, SMTP sink) -> bench/RESULTS.md; BENCH_ARGS=--full
-	bash bench/bench.sh $(BENCH_ARGS)
-
 lint: $(VENV)/bin/ruff ## ruff format --check and ruff check
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
