@@ -28,6 +28,7 @@ no district, and a point exactly on a shared border counts in both.
 import dataclasses
 
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Case, CharField, Count, Func, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import TruncDay, TruncHour
@@ -286,9 +287,12 @@ def coverage_summary_build(*, user, filters: CoverageFilters) -> dict:
     parts, params = [], []
     for chamber in CHAMBERS:
         counts = district_counts(user=user, filters=filters, chamber=chamber).order_by()
-        inner_sql, inner_params = counts.values(
-            "state", "voting", "seats", "candidates", "volunteers"
-        ).query.sql_with_params()
+        try:
+            inner_sql, inner_params = counts.values(
+                "state", "voting", "seats", "candidates", "volunteers"
+            ).query.sql_with_params()
+        except EmptyResultSet:  # an organizer without states: nothing to count
+            continue
         parts.append(
             f"""
             SELECT %s AS chamber, state,
@@ -307,10 +311,12 @@ def coverage_summary_build(*, user, filters: CoverageFilters) -> dict:
             """  # noqa: S608 (inner_sql is Django's own compiled SQL; values are parameters)
         )
         params.extend([chamber, *inner_params])
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        columns = [column.name for column in cursor.description]
-        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    rows = []
+    if parts:
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            columns = [column.name for column in cursor.description]
+            rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
     empty = {"covered": 0, "total": 0, "seats_covered": 0, "seats_total": 0, "candidates": 0, "volunteers": 0}
     states: dict[str, dict] = {}

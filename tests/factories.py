@@ -34,3 +34,53 @@ class OrganizerFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"organizer{n}@example.org")
     states = factory.LazyFunction(lambda: ["NY"])
     password = factory.PostGenerationMethodCall("set_password", "correct horse battery staple")
+
+
+def add_totp(user) -> str:
+    """Give an organizer a TOTP authenticator (as allauth's activation page would); returns its secret."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
+
+def totp_code(secret: str, *, offset: int = 0) -> str:
+    """The code an authenticator app shows now (``offset`` periods later or earlier)."""
+    import time
+
+    from allauth.mfa import app_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD + offset))
+
+
+class TotpOrganizerFactory(OrganizerFactory):
+    """An organizer who has set up TOTP (what every organizer page requires)."""
+
+    @factory.post_generation
+    def totp(obj, create, extracted, **kwargs):
+        if create:
+            # The password is set after the first save (skip_postgeneration_save): store it,
+            # or a logged-in session would fail its password-hash check on the next request.
+            obj.save()
+            obj.totp_secret = add_totp(obj)
+
+
+def signup_in(district, **fields) -> SignUp:
+    """A sign-up living in ``district`` (at its Census internal point, or a point inside it), with the current
+    districts of all three chambers stored, as geocoding would leave it."""
+    from districts.selectors import districts_for_points
+
+    point = fields.pop("location", None) or district.internal_point or district.geometry.point_on_surface
+    found = districts_for_points([(point.y, point.x)])[0]
+    placed = {chamber: (found[chamber] or {}).get("id") for chamber in ("cd", "sldu", "sldl")}
+    defaults = {
+        "state": district.state,
+        "location": point,
+        "cd_id": placed["cd"],
+        "sldu_id": placed["sldu"],
+        "sldl_id": placed["sldl"],
+        "districts_assigned_at": timezone.now(),
+    }
+    return SignUpFactory(**{**defaults, **fields})

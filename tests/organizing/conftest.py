@@ -1,0 +1,67 @@
+"""Shared fixtures of the organizer tests: organizers with TOTP, their clients, fresh caches."""
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+
+from districts.models import District
+from tests.factories import TotpOrganizerFactory
+
+
+@pytest.fixture(autouse=True)
+def _fresh_summary_cache(db):
+    """Each test computes its coverage summaries afresh (they are cached in Redis for a minute).
+
+    Only this database's keys: another checkout's test session may be using the same Redis.
+    """
+    import redis
+
+    from organizing.selectors import SUMMARY_CACHE_PREFIX
+
+    pattern = cache.make_key(f"{SUMMARY_CACHE_PREFIX}:{connection.settings_dict['NAME']}:*")
+    client = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+    try:
+        keys = list(client.scan_iter(match=pattern, count=1000))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def ny_organizer(db):
+    return TotpOrganizerFactory(states=["NY"])
+
+
+@pytest.fixture
+def national_organizer(db):
+    return TotpOrganizerFactory(states=[], all_states=True)
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def ny_client(ny_organizer) -> Client:
+    return client_for(ny_organizer)
+
+
+@pytest.fixture
+def national_client(national_organizer) -> Client:
+    return client_for(national_organizer)
+
+
+def current_districts(chamber: str, state: str) -> list[District]:
+    """The state's real districts of the chamber on the current maps, by GEOID (no placeholders)."""
+    return list(
+        District.objects.filter(
+            chamber=chamber, state=state, boundary_set__is_current=True, superseded=False, is_placeholder=False
+        )
+        .defer("geometry")
+        .order_by("geoid")
+    )
