@@ -7,7 +7,6 @@ what a page passes to ``organizing/includes/_map.html`` to show the map;
 
 import json
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from districts.models import Chamber
 
+from .access import organizer_required
 from .filters import CoverageFilters
 from .tiles import CACHE_SECONDS, coverage_map_bounds, coverage_tile, tile_is_valid
 
@@ -40,7 +40,7 @@ def _check_chamber(chamber: str) -> None:
 
 
 @require_GET
-@login_required
+@organizer_required
 @gzip_page
 def district_tile(request, chamber: str, z: int, x: int, y: int):
     """One Mapbox Vector Tile of the organizer's districts of ``chamber``, shaded by coverage.
@@ -99,7 +99,7 @@ def _district_url_template(chamber: str) -> str:
 
 
 @require_GET
-@login_required
+@organizer_required
 def coverage_map(request, chamber: str):
     """A page with the coverage map of one chamber (the dashboard's pages include the same partial).
 

@@ -15,6 +15,7 @@ before ``ST_AsMVTGeom`` quantises it to the tile grid, so a country-level tile
 carries a few points per district instead of every TIGER/Line vertex.
 """
 
+import logging
 import math
 
 from django.contrib.gis.db.models import Extent, GeometryField
@@ -29,6 +30,8 @@ from districts.models import Chamber
 from .filters import CoverageFilters
 from .selectors import coverage_districts, district_counts, is_national, organizer_scope_key
 
+logger = logging.getLogger(__name__)
+
 LAYER = "districts"
 MAX_ZOOM = 22
 # Tile coordinate space and the margin drawn around it (in those units): MapLibre
@@ -37,8 +40,14 @@ EXTENT = 4096
 BUFFER = 64
 # Half a 256 px screen pixel: a 4096 tile has 16 units to the pixel.
 SIMPLIFY_UNITS = 8
-# Web Mercator's world width in metres (EPSG:3857).
+# Web Mercator's world width in metres (EPSG:3857), and its metres per degree of longitude.
 WORLD_METRES = 2 * math.pi * 6378137
+DEGREE_METRES = WORLD_METRES / 360
+# Transforming every vertex to Web Mercator is most of a low-zoom tile's cost, so the
+# geometry is first simplified in degrees with a tolerance that stays under the
+# Mercator one: a degree of latitude is DEGREE_METRES / cos(latitude) Mercator metres,
+# at most 3.2 times DEGREE_METRES up to 72 degrees north (Alaska's north coast, 71.4).
+PRESIMPLIFY_FACTOR = math.cos(math.radians(72))
 
 # How long a tile is kept, in Redis and by the organizer's browser. Nothing
 # invalidates tiles when people sign up or districts are reloaded: a tile is
@@ -97,6 +106,7 @@ def coverage_tile_build(*, user, filters: CoverageFilters, chamber: str, z: int,
     except EmptyResultSet:  # the ORM knows there is nothing to see (an organizer without states)
         return b""
     tolerance = WORLD_METRES / 2**z / EXTENT * SIMPLIFY_UNITS
+    tolerance_degrees = tolerance / DEGREE_METRES * PRESIMPLIFY_FACTOR
     # The counts are a subquery (they may be grouped); the geometry is joined to
     # its result, so it is never part of a GROUP BY.
     sql = f"""
@@ -107,14 +117,14 @@ def coverage_tile_build(*, user, filters: CoverageFilters, chamber: str, z: int,
                    counts.candidates::integer AS candidates,
                    counts.volunteers::integer AS volunteers,
                    ST_AsMVTGeom(
-                       ST_Simplify(ST_Transform(d.geometry, 3857), %s, true),
+                       ST_Simplify(ST_Transform(ST_Simplify(d.geometry, %s, true), 3857), %s, true),
                        ST_TileEnvelope(%s, %s, %s), %s, %s, true
                    ) AS geom
               FROM counts JOIN districts_district d ON d.id = counts.id
         )
         SELECT ST_AsMVT(features, %s, %s, 'geom', 'id') FROM features WHERE geom IS NOT NULL
     """  # noqa: S608 (counts_sql is Django's own compiled SQL; values are parameters)
-    params = [*counts_params, tolerance, z, x, y, EXTENT, BUFFER, LAYER, EXTENT]
+    params = [*counts_params, tolerance_degrees, tolerance, z, x, y, EXTENT, BUFFER, LAYER, EXTENT]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         (tile,) = cursor.fetchone()
@@ -123,12 +133,20 @@ def coverage_tile_build(*, user, filters: CoverageFilters, chamber: str, z: int,
 
 def coverage_tile(*, user, filters: CoverageFilters, chamber: str, z: int, x: int, y: int) -> bytes:
     """The tile, from Redis when someone with the same scope and filters asked in the last
-    ``CACHE_SECONDS``."""
+    ``CACHE_SECONDS``. A Redis outage costs only the cache: the tile is built and served."""
     key = tile_cache_key(user=user, filters=filters, chamber=chamber, z=z, x=x, y=y)
-    tile = cache.get(key)
-    if tile is None:
-        tile = coverage_tile_build(user=user, filters=filters, chamber=chamber, z=z, x=x, y=y)
+    try:
+        tile = cache.get(key)
+    except Exception:  # noqa: BLE001 - any Redis failure: build the tile instead
+        logger.warning("tile cache unavailable (read)", exc_info=True)
+        tile = None
+    if tile is not None:
+        return tile
+    tile = coverage_tile_build(user=user, filters=filters, chamber=chamber, z=z, x=x, y=y)
+    try:
         cache.set(key, tile, CACHE_SECONDS)
+    except Exception:  # noqa: BLE001
+        logger.warning("tile cache unavailable (write)", exc_info=True)
     return tile
 
 

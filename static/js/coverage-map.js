@@ -104,7 +104,7 @@
         dragRotate: false,
         pitchWithRotate: false,
         touchPitch: false,
-        attributionControl: { compact: true },
+        attributionControl: false,
       });
     } catch (error) {
       // No WebGL: say so where the map would be; the tables still have everything.
@@ -117,6 +117,9 @@
     map.keyboard.disableRotation();
     map.touchZoomRotate.disableRotation();
     map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
+    // Bottom left: at a state's or the country's fit, the bottom right is often land
+    // (New York City, Florida), the bottom left more often sea or a neighbour.
+    map.addControl(new maplibregl.AttributionControl({ compact: true }), "bottom-left");
     var canvas = map.getCanvas();
     canvas.setAttribute("aria-label", text.label);
 

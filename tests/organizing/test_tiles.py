@@ -6,11 +6,13 @@ import uuid
 
 import mapbox_vector_tile
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from districts.selectors import district_lookup
 from organizing import tiles
@@ -35,11 +37,15 @@ def _own_tile_cache(settings):
     settings.CACHES = caches
 
 
-def organizer(**fields):
-    """An organizer whose password is stored (``OrganizerFactory`` sets it after saving and,
-    with ``skip_postgeneration_save``, never saves it; a session then fails its hash check)."""
+def organizer(*, totp: bool = True, **fields):
+    """An organizer with TOTP set up (the map, like every organizer page, requires it).
+
+    Saved again: ``OrganizerFactory`` sets the password after its own save, and a session
+    of a user whose stored password differs fails its hash check on the next request."""
     user = OrganizerFactory(**fields)
     user.save()
+    if totp:
+        TOTP.activate(user, generate_totp_secret())
     return user
 
 
@@ -236,6 +242,18 @@ def test_tile_is_cached_privately(client):
     assert "public" not in second["Cache-Control"]
 
 
+def test_tile_is_served_when_redis_is_down(client, settings):
+    sign_up_at(*EMPIRE_STATE, wants_to_run=True)
+    client.force_login(organizer(states=["NY"]))  # the session lives in the database
+    caches = {name: dict(config) for name, config in settings.CACHES.items()}
+    caches["default"]["LOCATION"] = "redis://127.0.0.1:9/0"  # the discard port: nobody answers
+    settings.CACHES = caches
+
+    response = client.get(tile_url("cd", *tile_at(*EMPIRE_STATE, 10)))
+
+    assert features(response)["3612"]["properties"]["status"] == "candidate"
+
+
 def test_new_sign_up_shows_once_the_cached_tile_expires(client):
     """Tiles are not invalidated, only expired (``CACHE_SECONDS``); the cache key holds no sign-up data."""
     user = organizer(states=["NY"])
@@ -310,6 +328,16 @@ def test_anonymous_is_sent_to_log_in(client):
 
     assert response.status_code == 302
     assert response["Location"].startswith(settings.LOGIN_URL)
+
+
+@pytest.mark.parametrize("path", [tile_url("cd", 0, 0, 0), "/organize/tiles/map/cd/"])
+def test_organizer_without_totp_is_sent_to_set_it_up(client, path):
+    client.force_login(organizer(states=["NY"], totp=False))
+
+    response = client.get(path)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("mfa_activate_totp"))
 
 
 def test_map_page_fits_the_organizers_state_and_keeps_the_filters(client):
