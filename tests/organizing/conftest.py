@@ -12,9 +12,15 @@ from tests.factories import TotpOrganizerFactory
 
 @pytest.fixture(autouse=True)
 def _fresh_summary_cache(db):
-    """Each test computes its coverage summaries afresh (they are cached in Redis for a minute).
+    """Each test computes its coverage summaries afresh (they are cached in Redis for a minute)."""
+    clear_summary_cache()
 
-    Only this database's keys: another checkout's test session may be using the same Redis.
+
+def clear_summary_cache() -> None:
+    """Forget this test database's cached coverage summaries.
+
+    Only those keys: ``cache.clear()`` would flush the whole Redis database, which
+    other checkouts' test sessions (and a developer's running site) share.
     """
     import redis
 
