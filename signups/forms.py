@@ -103,6 +103,10 @@ class SignUpForm(forms.Form):
             raise ValidationError(
                 _("This form could not be checked. Please send it again from this page."), code="form_tampered"
             ) from None
+        if elapsed > settings.SIGNUP_FORM_MAX_AGE:
+            raise ValidationError(
+                _("This form was open for too long. Please check your details and send it again."), code="form_expired"
+            )
         if elapsed < settings.SIGNUP_FORM_MIN_SECONDS:
             raise ValidationError(
                 _("That was quicker than a person can fill in this form. Please check your details and send it again."),
