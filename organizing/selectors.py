@@ -30,8 +30,9 @@ import dataclasses
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Case, CharField, Count, Func, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, CharField, Func, IntegerField, OuterRef, Subquery, Value, When
 from django.db.models.functions import TruncDay, TruncHour
+from django.utils import timezone
 
 from districts.models import BoundarySet, Chamber, District
 from districts.states import BY_USPS
@@ -182,19 +183,16 @@ def coverage_districts(*, user, filters: CoverageFilters, chamber: str, state: s
 
 
 def _count_in_district(signups, *, chamber: str, current: bool):
-    """How many of ``signups`` are in the district of each row.
+    """A correlated subquery counting ``signups`` in the district of each row.
 
-    Current maps: the sign-ups' stored districts, as a count over the LEFT JOIN of
-    the chamber's reverse relation (``sldl_signups``), keeping the rows that are in
-    ``signups`` (a hashed subplan: one scan of the matching sign-ups, then a probe
-    per joined row), so a nationwide list is one join and one aggregate rather than
-    an index lookup per district. Another vintage: a correlated subquery per
-    district, the sign-ups whose location is inside its area (GiST-indexed).
+    Current maps: the sign-ups' stored district (an index lookup on the foreign key
+    per district). Another vintage: the sign-ups whose location is inside the
+    district's area (a GiST-indexed ``ST_Intersects`` per district). Evaluated per
+    returned district only, so a state's page or a map tile counts just its own
+    districts; the nationwide figures (``coverage_summary``) count in one pass instead.
     """
-    if current:
-        relation = f"{chamber}_signups"
-        return Count(relation, filter=Q(**{f"{relation}__in": signups.order_by().values("pk")}))
-    inside = signups.filter(location__intersects=OuterRef("geometry")).order_by().annotate(n=_Count()).values("n")
+    link = {f"{chamber}_id": OuterRef("pk")} if current else {"location__intersects": OuterRef("geometry")}
+    inside = signups.filter(**link).order_by().annotate(n=_Count()).values("n")
     return Subquery(inside[:1], output_field=IntegerField())
 
 
@@ -234,9 +232,9 @@ def district_counts(*, user, filters: CoverageFilters, chamber: str, state: str 
     * ``volunteers``: volunteers in the district (0 when ``kind="run"``),
     * ``status``: ``"candidate"``, ``"volunteers"`` or ``"none"``.
 
-    The counts are computed in the database (see ``_count_in_district``); the
-    queryset can be filtered further (``status="none"`` becomes a HAVING, a tile's
-    bounding box a WHERE) and stays one query. Geometry is not deferred; use
+    The counts are correlated subqueries (see ``_count_in_district``), so the
+    queryset can be filtered further (``status="none"``, a tile's bounding box) and
+    stays one query; only the districts it returns are counted. Geometry is not deferred; use
     ``.defer("geometry")`` or ``.values(...)`` for lists.
     """
     if state is not None and (not filters.states or state in filters.states):
@@ -278,21 +276,49 @@ def _figures(covered: int, total: int, seats_covered: int, seats_total: int, **e
     }
 
 
+def _people_sql(people) -> tuple[str, list]:
+    """SQL selecting the three district ids of ``people`` (none at all for an empty set)."""
+    try:
+        return people.order_by().values("cd_id", "sldu_id", "sldl_id").query.sql_with_params()
+    except EmptyResultSet:  # kind= leaves one side empty, an organizer without states both
+        return "SELECT NULL::bigint AS cd_id, NULL::bigint AS sldu_id, NULL::bigint AS sldl_id WHERE false", []
+
+
 def coverage_summary_build(*, user, filters: CoverageFilters) -> dict:
     """The dashboard's figures, computed now (two queries). See ``coverage_summary``."""
-    # One query for the three chambers: each chamber's ``district_counts`` (one
-    # correlated count per district) wrapped in an aggregate by state, UNION ALL.
-    # Wrapping it keeps each district's counts computed once; aggregating the
-    # annotations directly would repeat every subquery in every FILTER clause.
+    candidates = coverage_candidates(user=user, filters=filters)
+    volunteers = coverage_volunteers(user=user, filters=filters)
+    candidates_sql, candidates_params = _people_sql(candidates)
+    volunteers_sql, volunteers_params = _people_sql(volunteers)
+
+    # The districts of the three chambers in one query. The candidates and volunteers
+    # are read once each (materialised), counted per district of every chamber in one
+    # GROUP BY, and joined to each chamber's districts, then summed per state: a few
+    # scans of the sign-ups however many districts there are. A chamber asked for in
+    # another vintage is counted by location instead (district_counts' subqueries).
     parts, params = [], []
     for chamber in CHAMBERS:
-        counts = district_counts(user=user, filters=filters, chamber=chamber).order_by()
-        try:
-            inner_sql, inner_params = counts.values(
-                "state", "voting", "seats", "candidates", "volunteers"
-            ).query.sql_with_params()
-        except EmptyResultSet:  # an organizer without states: nothing to count
-            continue
+        if filters.vintage_for(chamber) is None:
+            districts = coverage_districts(user=user, filters=filters, chamber=chamber).order_by()
+            query = districts.values("id", "state", "voting", "seats").query
+            try:
+                inner_sql, inner_params = query.sql_with_params()
+            except EmptyResultSet:  # an organizer without states: nothing to count
+                continue
+            source = f"""
+                SELECT d.state, d.voting, d.seats,
+                       coalesce(c.candidates, 0) AS candidates, coalesce(c.volunteers, 0) AS volunteers
+                  FROM ({inner_sql}) AS d LEFT JOIN counts AS c ON c.id = d.id
+            """  # noqa: S608 (Django's own compiled SQL; values are parameters)
+        else:
+            counts = district_counts(user=user, filters=filters, chamber=chamber).order_by()
+            try:
+                inner_sql, inner_params = counts.values(
+                    "state", "voting", "seats", "candidates", "volunteers"
+                ).query.sql_with_params()
+            except EmptyResultSet:
+                continue
+            source = inner_sql
         parts.append(
             f"""
             SELECT %s AS chamber, state,
@@ -306,15 +332,33 @@ def coverage_summary_build(*, user, filters: CoverageFilters) -> dict:
                    coalesce(sum(seats) FILTER (WHERE voting AND candidates > 0), 0) AS voting_seats_covered,
                    coalesce(sum(candidates), 0) AS candidates,
                    coalesce(sum(volunteers), 0) AS volunteers
-              FROM ({inner_sql}) AS counts
+              FROM ({source}) AS per_district
              GROUP BY state
-            """  # noqa: S608 (inner_sql is Django's own compiled SQL; values are parameters)
+            """  # noqa: S608
         )
         params.extend([chamber, *inner_params])
     rows = []
     if parts:
+        sql = f"""
+            WITH candidates AS MATERIALIZED ({candidates_sql}),
+                 volunteers AS MATERIALIZED ({volunteers_sql}),
+                 counts AS (
+                     SELECT id, sum(c) AS candidates, sum(v) AS volunteers
+                       FROM (
+                             SELECT cd_id AS id, 1 AS c, 0 AS v FROM candidates
+                             UNION ALL SELECT sldu_id, 1, 0 FROM candidates
+                             UNION ALL SELECT sldl_id, 1, 0 FROM candidates
+                             UNION ALL SELECT cd_id, 0, 1 FROM volunteers
+                             UNION ALL SELECT sldu_id, 0, 1 FROM volunteers
+                             UNION ALL SELECT sldl_id, 0, 1 FROM volunteers
+                            ) AS assigned
+                      WHERE id IS NOT NULL
+                      GROUP BY id
+                 )
+            {" UNION ALL ".join(parts)}
+        """  # noqa: S608
         with connection.cursor() as cursor:
-            cursor.execute(" UNION ALL ".join(parts), params)
+            cursor.execute(sql, [*candidates_params, *volunteers_params, *params])
             columns = [column.name for column in cursor.description]
             rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
@@ -336,17 +380,16 @@ def coverage_summary_build(*, user, filters: CoverageFilters) -> dict:
         total["candidates"] += int(row["candidates"])
         total["volunteers"] += int(row["volunteers"])
 
-    signups = (
-        coverage_signups(user=user, filters=filters)
-        .order_by()
-        .aggregate(
-            run=Count("pk", filter=Q(pk__in=coverage_candidates(user=user, filters=filters).values("pk"))),
-            volunteer=Count("pk", filter=Q(pk__in=coverage_volunteers(user=user, filters=filters).values("pk"))),
+    # Everyone counts here, located or not (a sign-up still being geocoded has no district yet).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT count(*) FROM ({candidates_sql}) AS c), (SELECT count(*) FROM ({volunteers_sql}) AS v)",  # noqa: S608
+            [*candidates_params, *volunteers_params],
         )
-    )
+        run, volunteer = cursor.fetchone()
     return {
         "national": is_national(user=user, filters=filters),
-        "signups": {"run": signups["run"], "volunteer": signups["volunteer"]},
+        "signups": {"run": run, "volunteer": volunteer},
         "chambers": {chamber: _figures(**figures) for chamber, figures in chambers.items()},
         "states": [
             {
@@ -415,21 +458,47 @@ def signups_over_time(*, user, filters: CoverageFilters, unit: str, start=None, 
     datetimes, end exclusive) narrow ``created_at`` further.
     """
     trunc = {"day": TruncDay, "hour": TruncHour}[unit]
-    people = coverage_people(user=user, filters=filters)
-    if start is not None:
-        people = people.filter(created_at__gte=start)
-    if end is not None:
-        people = people.filter(created_at__lt=end)
-    run = Q(pk__in=coverage_candidates(user=user, filters=filters).values("pk"))
-    volunteer = Q(pk__in=coverage_volunteers(user=user, filters=filters).values("pk"))
-    rows = (
-        people.order_by()
-        .annotate(period=trunc("created_at"))
-        .values("period")
-        .annotate(total=Count("pk"), run=Count("pk", filter=run), volunteer=Count("pk", filter=volunteer))
-        .order_by("period")
-    )
-    return list(rows)
+    parts, params = [], []
+    for people, column in (
+        (coverage_people(user=user, filters=filters), "total"),
+        (coverage_candidates(user=user, filters=filters), "run"),
+        (coverage_volunteers(user=user, filters=filters), "volunteer"),
+    ):
+        if start is not None:
+            people = people.filter(created_at__gte=start)
+        if end is not None:
+            people = people.filter(created_at__lt=end)
+        try:
+            sql, sql_params = (
+                people.order_by().annotate(period=trunc("created_at")).values("period").query.sql_with_params()
+            )
+        except EmptyResultSet:
+            continue
+        flags = ", ".join(f"{int(name == column)} AS {name}" for name in ("total", "run", "volunteer"))
+        parts.append(f"SELECT period, {flags} FROM ({sql}) AS {column}_periods")  # noqa: S608
+        params.extend(sql_params)
+    if not parts:
+        return []
+    # Everyone, the candidates and the volunteers, one pass each, summed per period.
+    sql = f"""
+        SELECT period, sum(total)::int AS total, sum(run)::int AS run, sum(volunteer)::int AS volunteer
+          FROM ({" UNION ALL ".join(parts)}) AS periods
+         GROUP BY period ORDER BY period
+    """  # noqa: S608 (Django's own compiled SQL; values are parameters)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    # Truncated in the site's time zone, the periods come back as local wall-clock times.
+    tz = timezone.get_current_timezone()
+    return [
+        {
+            "period": timezone.make_aware(period, tz) if timezone.is_naive(period) else period,
+            "total": total,
+            "run": run,
+            "volunteer": volunteer,
+        }
+        for period, total, run, volunteer in rows
+    ]
 
 
 # --- Choices for the filter form ---------------------------------------------------
