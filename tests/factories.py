@@ -29,11 +29,11 @@ class SignUpFactory(factory.django.DjangoModelFactory):
 class OrganizerFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
-        skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"organizer{n}@example.org")
     states = factory.LazyFunction(lambda: ["NY"])
-    password = factory.PostGenerationMethodCall("set_password", "correct horse battery staple")
+    # Hashed before the single save, so a logged-in session's password check holds.
+    password = factory.django.Password("correct horse battery staple")
 
 
 def add_totp(user) -> str:
@@ -61,9 +61,6 @@ class TotpOrganizerFactory(OrganizerFactory):
     @factory.post_generation
     def totp(obj, create, extracted, **kwargs):
         if create:
-            # The password is set after the first save (skip_postgeneration_save): store it,
-            # or a logged-in session would fail its password-hash check on the next request.
-            obj.save()
             obj.totp_secret = add_totp(obj)
 
 
