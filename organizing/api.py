@@ -119,7 +119,9 @@ class CoverageDistrictsApi(APIView):
             errors.setdefault("chamber", []).append("Choose cd, sldu or sldl.")
         if errors:
             return Response({"errors": errors}, status=400)
-        districts = selectors.district_counts(user=request.user, filters=filters, chamber=chamber).values(
-            "geoid", "ocd_id", "name", "candidates", "volunteers"
+        rows = selectors.district_count_rows(
+            user=request.user, filters=filters, chamber=chamber, fields=("ocd_id", "name")
         )
-        return Response(list(districts))
+        return Response(
+            [{key: row[key] for key in ("geoid", "ocd_id", "name", "candidates", "volunteers")} for row in rows]
+        )

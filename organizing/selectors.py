@@ -30,7 +30,7 @@ import dataclasses
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Case, CharField, Func, IntegerField, OuterRef, Subquery, Value, When
+from django.db.models import Case, CharField, F, Func, IntegerField, OuterRef, Subquery, Value, When
 from django.db.models.functions import TruncDay, TruncHour
 from django.utils import timezone
 
@@ -284,41 +284,116 @@ def _people_sql(people) -> tuple[str, list]:
         return "SELECT NULL::bigint AS cd_id, NULL::bigint AS sldu_id, NULL::bigint AS sldl_id WHERE false", []
 
 
+def _counts_cte(*, user, filters: CoverageFilters) -> tuple[str, list]:
+    """``WITH candidates, volunteers, counts``: people per district id, every chamber, in one pass.
+
+    The candidates and volunteers are read once each (materialised) and counted per
+    district of every chamber in one GROUP BY (district ids are unique across
+    chambers): ``counts(id, candidates, volunteers)`` for the stored, current-map
+    districts. A nationwide list joins this instead of counting per district.
+    """
+    candidates_sql, candidates_params = _people_sql(coverage_candidates(user=user, filters=filters))
+    volunteers_sql, volunteers_params = _people_sql(coverage_volunteers(user=user, filters=filters))
+    sql = f"""
+        WITH candidates AS MATERIALIZED ({candidates_sql}),
+             volunteers AS MATERIALIZED ({volunteers_sql}),
+             counts AS (
+                 SELECT id, sum(c)::int AS candidates, sum(v)::int AS volunteers
+                   FROM (
+                         SELECT cd_id AS id, 1 AS c, 0 AS v FROM candidates
+                         UNION ALL SELECT sldu_id, 1, 0 FROM candidates
+                         UNION ALL SELECT sldl_id, 1, 0 FROM candidates
+                         UNION ALL SELECT cd_id, 0, 1 FROM volunteers
+                         UNION ALL SELECT sldu_id, 0, 1 FROM volunteers
+                         UNION ALL SELECT sldl_id, 0, 1 FROM volunteers
+                        ) AS assigned
+                  WHERE id IS NOT NULL
+                  GROUP BY id
+             )
+    """  # noqa: S608 (Django's own compiled SQL; values are parameters)
+    return sql, [*candidates_params, *volunteers_params]
+
+
+def _chamber_rows_sql(*, user, filters: CoverageFilters, chamber: str, state: str | None, fields: tuple) -> tuple:
+    """SQL for one chamber's districts with ``candidates`` and ``volunteers`` columns, to follow
+    ``_counts_cte``; None when the organizer may see no district."""
+    if filters.vintage_for(chamber) is None:
+        districts = coverage_districts(user=user, filters=filters, chamber=chamber, state=state).order_by()
+        try:
+            inner_sql, inner_params = _values(districts, ("id", *fields)).query.sql_with_params()
+        except EmptyResultSet:  # an organizer without states: nothing to count
+            return None
+        columns = ", ".join(f"d.{field}" for field in fields)
+        return (
+            f"""
+            SELECT {columns}, coalesce(c.candidates, 0) AS candidates, coalesce(c.volunteers, 0) AS volunteers
+              FROM ({inner_sql}) AS d LEFT JOIN counts AS c ON c.id = d.id
+            """,  # noqa: S608
+            inner_params,
+        )
+    # Another vintage: people by location, district_counts' subqueries.
+    counts = district_counts(user=user, filters=filters, chamber=chamber, state=state).order_by()
+    try:
+        return _values(counts, (*fields, "candidates", "volunteers")).query.sql_with_params()
+    except EmptyResultSet:
+        return None
+
+
+# Columns of district rows that are not District fields.
+_ROW_EXPRESSIONS = {"vintage": F("boundary_set__vintage")}
+
+
+def _values(queryset, fields: tuple):
+    """``queryset.values(*fields)`` where a field may also be one of ``_ROW_EXPRESSIONS``."""
+    names = [field for field in fields if field not in _ROW_EXPRESSIONS]
+    expressions = {field: _ROW_EXPRESSIONS[field] for field in fields if field in _ROW_EXPRESSIONS}
+    return queryset.values(*names, **expressions)
+
+
+def district_count_rows(*, user, filters: CoverageFilters, chamber: str, state: str | None = None, fields=()):
+    """The same districts and counts as ``district_counts``, as plain rows for long lists (one query).
+
+    Each row is a dict of ``fields`` (District columns such as ``geoid``, ``ocd_id``,
+    ``name``, ``state``, or ``vintage``) plus ``candidates``, ``volunteers`` and ``status``, ordered by
+    state and GEOID. Counted in one pass over the sign-ups (``_counts_cte``) rather
+    than per district, so a nationwide list (the API, the CSV export) costs about as
+    much as a state's.
+    """
+    cte_sql, cte_params = _counts_cte(user=user, filters=filters)
+    fields = tuple(dict.fromkeys(("state", "geoid", *fields)))
+    part = _chamber_rows_sql(user=user, filters=filters, chamber=chamber, state=state, fields=fields)
+    if part is None:
+        return []
+    rows_sql, rows_params = part
+    sql = f"""{cte_sql}
+        SELECT listed.*,
+               CASE WHEN candidates > 0 THEN 'candidate' WHEN volunteers > 0 THEN 'volunteers' ELSE 'none' END
+                 AS status
+          FROM ({rows_sql}) AS listed
+         ORDER BY state, geoid
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*cte_params, *rows_params])
+        columns = [column.name for column in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
 def coverage_summary_build(*, user, filters: CoverageFilters) -> dict:
     """The dashboard's figures, computed now (two queries). See ``coverage_summary``."""
-    candidates = coverage_candidates(user=user, filters=filters)
-    volunteers = coverage_volunteers(user=user, filters=filters)
-    candidates_sql, candidates_params = _people_sql(candidates)
-    volunteers_sql, volunteers_params = _people_sql(volunteers)
+    candidates_sql, candidates_params = _people_sql(coverage_candidates(user=user, filters=filters))
+    volunteers_sql, volunteers_params = _people_sql(coverage_volunteers(user=user, filters=filters))
 
-    # The districts of the three chambers in one query. The candidates and volunteers
-    # are read once each (materialised), counted per district of every chamber in one
-    # GROUP BY, and joined to each chamber's districts, then summed per state: a few
-    # scans of the sign-ups however many districts there are. A chamber asked for in
-    # another vintage is counted by location instead (district_counts' subqueries).
+    # The districts of the three chambers in one query: ``_counts_cte`` joined to each
+    # chamber's districts, summed per state; a few scans of the sign-ups however many
+    # districts there are.
     parts, params = [], []
     for chamber in CHAMBERS:
-        if filters.vintage_for(chamber) is None:
-            districts = coverage_districts(user=user, filters=filters, chamber=chamber).order_by()
-            query = districts.values("id", "state", "voting", "seats").query
-            try:
-                inner_sql, inner_params = query.sql_with_params()
-            except EmptyResultSet:  # an organizer without states: nothing to count
-                continue
-            source = f"""
-                SELECT d.state, d.voting, d.seats,
-                       coalesce(c.candidates, 0) AS candidates, coalesce(c.volunteers, 0) AS volunteers
-                  FROM ({inner_sql}) AS d LEFT JOIN counts AS c ON c.id = d.id
-            """  # noqa: S608 (Django's own compiled SQL; values are parameters)
-        else:
-            counts = district_counts(user=user, filters=filters, chamber=chamber).order_by()
-            try:
-                inner_sql, inner_params = counts.values(
-                    "state", "voting", "seats", "candidates", "volunteers"
-                ).query.sql_with_params()
-            except EmptyResultSet:
-                continue
-            source = inner_sql
+        part = _chamber_rows_sql(
+            user=user, filters=filters, chamber=chamber, state=None, fields=("state", "voting", "seats")
+        )
+        if part is None:
+            continue
+        source, inner_params = part
         parts.append(
             f"""
             SELECT %s AS chamber, state,
@@ -339,26 +414,10 @@ def coverage_summary_build(*, user, filters: CoverageFilters) -> dict:
         params.extend([chamber, *inner_params])
     rows = []
     if parts:
-        sql = f"""
-            WITH candidates AS MATERIALIZED ({candidates_sql}),
-                 volunteers AS MATERIALIZED ({volunteers_sql}),
-                 counts AS (
-                     SELECT id, sum(c) AS candidates, sum(v) AS volunteers
-                       FROM (
-                             SELECT cd_id AS id, 1 AS c, 0 AS v FROM candidates
-                             UNION ALL SELECT sldu_id, 1, 0 FROM candidates
-                             UNION ALL SELECT sldl_id, 1, 0 FROM candidates
-                             UNION ALL SELECT cd_id, 0, 1 FROM volunteers
-                             UNION ALL SELECT sldu_id, 0, 1 FROM volunteers
-                             UNION ALL SELECT sldl_id, 0, 1 FROM volunteers
-                            ) AS assigned
-                      WHERE id IS NOT NULL
-                      GROUP BY id
-                 )
-            {" UNION ALL ".join(parts)}
-        """  # noqa: S608
+        cte_sql, cte_params = _counts_cte(user=user, filters=filters)
+        sql = cte_sql + " UNION ALL ".join(parts)
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*candidates_params, *volunteers_params, *params])
+            cursor.execute(sql, [*cte_params, *params])
             columns = [column.name for column in cursor.description]
             rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 

@@ -58,6 +58,10 @@ def totp_code(secret: str, *, offset: int = 0) -> str:
 class TotpOrganizerFactory(OrganizerFactory):
     """An organizer who has set up TOTP (what every organizer page requires)."""
 
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
     @factory.post_generation
     def totp(obj, create, extracted, **kwargs):
         if create:
