@@ -16,7 +16,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.authentication import TokenAuthentication
+from rest_framework.exceptions import ParseError
 from rest_framework.generics import ListAPIView, RetrieveAPIView
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -192,6 +194,16 @@ class SignUpCreatedSerializer(serializers.Serializer):
     districts = DistrictsSerializer(allow_null=True, help_text="Null while the address is still being located.")
 
 
+class BoundedJSONParser(JSONParser):
+    """DRF's JSON parser, but JSON nested deeper than Python's recursion limit is a 400, not a 500."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError(_("JSON nested too deeply.")) from None
+
+
 PARTNER_KEY_HEADER = "X-Partner-Key"
 UNKNOWN_PARTNER = object()
 
@@ -227,6 +239,7 @@ class SignUpListCreateApi(AcceptLanguageMixin, ListAPIView):
     """``POST``: public sign-up (201 new, 200 known email). ``GET``: organizers' list (token)."""
 
     serializer_class = SignUpOutSerializer
+    parser_classes = [BoundedJSONParser, FormParser, MultiPartParser]
 
     def _is_intake(self) -> bool:
         # One URL, two audiences: POST is the public intake, GET the organizers' list.
