@@ -7,9 +7,9 @@ through ``districts_visible_to`` below, whatever states the filters ask for.
 
 Vocabulary:
 
-* a *candidate* is a sign-up that wants to run (``SignUp.objects.runners()``, the
-  one definition; a later "withdrawn" stage belongs there) and matches the
-  ``office`` and ``ballot_line`` filters, which describe running;
+* a *candidate* is a sign-up that wants to run (``SignUp.objects.runners()``),
+  has not withdrawn (``pipeline``'s candidacy stage) and matches the ``office``
+  and ``ballot_line`` filters, which describe running (``coverage_candidates``);
 * a *volunteer* is a sign-up that wants to volunteer (``office`` and
   ``ballot_line`` do not apply to volunteers: they are the help available);
 * ``kind="run"`` counts candidates only (volunteers are 0), ``kind="volunteer"``
@@ -36,6 +36,7 @@ from django.utils import timezone
 
 from districts.models import BoundarySet, Chamber, District
 from districts.states import BY_USPS
+from pipeline.models import Stage
 from signups.models import SignUp
 from signups.selectors import signups_visible_to
 
@@ -135,10 +136,12 @@ def _running_filters(signups, filters: CoverageFilters):
 
 
 def coverage_candidates(*, user, filters: CoverageFilters):
-    """Sign-ups counted as candidates: runners matching every filter, none when ``kind="volunteer"``."""
+    """Sign-ups counted as candidates: runners matching every filter who have not withdrawn
+    (pipeline stage), none when ``kind="volunteer"``. The one definition every count uses."""
     if filters.kind == "volunteer":
         return SignUp.objects.none()
-    return _running_filters(coverage_signups(user=user, filters=filters).runners(), filters)
+    runners = coverage_signups(user=user, filters=filters).runners().exclude(candidacy__stage=Stage.WITHDRAWN)
+    return _running_filters(runners, filters)
 
 
 def coverage_volunteers(*, user, filters: CoverageFilters):
@@ -248,18 +251,6 @@ def district_counts(*, user, filters: CoverageFilters, chamber: str, state: str 
         .annotate(status=STATUS)
         .order_by("state", "geoid")
     )
-
-
-def district_gaps(*, user, filters: CoverageFilters, chamber: str, state: str | None = None) -> dict:
-    """The three gap lists of a chamber, each a filtered ``district_counts`` (one query each):
-    ``nobody`` (no candidate, no volunteer), ``volunteers_only`` (volunteers but no
-    candidate), ``candidate_only`` (a candidate but no volunteer)."""
-    counts = district_counts(user=user, filters=filters, chamber=chamber, state=state).defer("geometry")
-    return {
-        "nobody": counts.filter(status="none"),
-        "volunteers_only": counts.filter(status="volunteers"),
-        "candidate_only": counts.filter(candidates__gt=0, volunteers=0),
-    }
 
 
 # --- Summary -----------------------------------------------------------------

@@ -225,3 +225,18 @@ def test_summary_is_cached_per_scope_and_filters(ny_organizer):
     assert coverage_summary(user=ny_organizer, filters=CoverageFilters(kind="run"))["chambers"]["sldl"]["covered"] == 2
     vermont = TotpOrganizerFactory(states=["VT"])
     assert coverage_summary(user=vermont, filters=ALL)["chambers"]["sldl"]["covered"] == 0
+
+
+def test_a_runner_who_withdrew_covers_nothing(ny_organizer):
+    from pipeline.models import Candidacy, Stage
+
+    house = current_districts("sldl", "NY")
+    withdrawn = signup_in(house[0], wants_to_run=True)
+    Candidacy.objects.create(signup=withdrawn, stage=Stage.WITHDRAWN)
+    in_training = signup_in(house[1], wants_to_run=True)
+    Candidacy.objects.create(signup=in_training, stage=Stage.TRAINING)
+
+    summary = coverage_summary_build(user=ny_organizer, filters=ALL)
+
+    assert summary["chambers"]["sldl"]["covered"] == 1
+    assert summary["signups"]["run"] == 1
