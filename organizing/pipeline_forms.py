@@ -1,0 +1,43 @@
+"""Forms of the organizer's pipeline pages: validation only (``organizing.pipeline_views`` calls the services)."""
+
+from django import forms
+from django.db.models import Q
+
+from pipeline.models import Stage
+from signups.models import Skill
+
+from .models import User
+
+
+def organizers_for_state(state: str):
+    """Active organizers who may see ``state``: the only ones a candidate there can be assigned to."""
+    return User.objects.filter(Q(all_states=True) | Q(states__contains=[state]), is_active=True).order_by(
+        "name", "email"
+    )
+
+
+class StageForm(forms.Form):
+    stage = forms.ChoiceField(choices=Stage.choices)
+    note = forms.CharField(max_length=500, required=False)
+
+
+class CandidacyForm(forms.Form):
+    organizer = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Nobody yet")
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), max_length=10_000, required=False)
+    tags = forms.CharField(max_length=500, required=False, help_text="Separated by commas.")
+    next_step_on = forms.DateField(label="Next step on", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    skills_wanted = forms.MultipleChoiceField(
+        label="Skills wanted", choices=Skill.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, state: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organizer"].queryset = organizers_for_state(state)
+        self.fields["organizer"].label_from_instance = lambda user: user.name or user.email
+
+    def clean_tags(self):
+        return [tag.strip()[:40] for tag in self.cleaned_data["tags"].split(",") if tag.strip()]
+
+
+class IntroduceForm(forms.Form):
+    volunteer = forms.IntegerField(min_value=1)
