@@ -16,7 +16,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.authentication import TokenAuthentication
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import ParseError, UnsupportedMediaType
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
@@ -194,6 +194,28 @@ class SignUpCreatedSerializer(serializers.Serializer):
     districts = DistrictsSerializer(allow_null=True, help_text="Null while the address is still being located.")
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "array", "items": {"type": "string"}},
+            {
+                "type": "object",
+                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                "description": "Errors of a nested object (address, location) or list items (by index).",
+            },
+        ]
+    }
+)
+class FieldErrorsField(serializers.JSONField):
+    pass
+
+
+class SignUpErrorsSerializer(serializers.Serializer):
+    """Shape of the intake's 4xx answers: messages per field, nested for ``address`` and ``location``."""
+
+    errors = serializers.DictField(child=FieldErrorsField(), help_text="Messages per field name.")
+
+
 class BoundedJSONParser(JSONParser):
     """DRF's JSON parser, but JSON nested deeper than Python's recursion limit is a 400, not a 500."""
 
@@ -248,6 +270,13 @@ class SignUpListCreateApi(AcceptLanguageMixin, ListAPIView):
     def get_authenticators(self):
         return [] if self._is_intake() else [TokenAuthentication()]
 
+    def handle_exception(self, exc):
+        # The intake answers every refusal as {"errors": {...}}, as its schema says
+        # (DRF would answer a body it cannot parse with {"detail": ...}).
+        if self._is_intake() and isinstance(exc, ParseError | UnsupportedMediaType):
+            return _refused(exc.status_code, "non_field_errors", exc.detail)
+        return super().handle_exception(exc)
+
     def get_permissions(self):
         return [] if self._is_intake() else [IsAuthenticated()]
 
@@ -274,8 +303,9 @@ class SignUpListCreateApi(AcceptLanguageMixin, ListAPIView):
         responses={
             201: SignUpCreatedSerializer,
             200: SignUpCreatedSerializer,
-            400: ErrorsSerializer,
+            400: SignUpErrorsSerializer,
             403: ErrorsSerializer,
+            415: ErrorsSerializer,
             429: ErrorsSerializer,
         },
         auth=[],
