@@ -27,6 +27,9 @@ FILTER_PARAMETERS = [
     OpenApiParameter("confirmed", bool, description="true: confirmed sign-ups only."),
     OpenApiParameter("ballot_line", str, description="Candidates leaning to this ballot line."),
     OpenApiParameter("office", str, description="Candidates who would run for this office."),
+    OpenApiParameter(
+        "stage", str, description="Candidates at this pipeline stage (new, contacted, ... filed, on_ballot)."
+    ),
     OpenApiParameter("vintage", str, description="A loaded boundary vintage (CD120, 2026); default current maps."),
 ]
 

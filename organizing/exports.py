@@ -15,16 +15,26 @@ civic data. Answers are ``Cache-Control: no-store``: they carry personal data.
 import csv
 import datetime
 
+from django.db.models import Case, CharField, F, Value, When
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
+
+from pipeline.models import Stage
 
 from . import selectors
 from .access import organizer_required
 from .filters import CoverageFilters
 
 CHUNK = 2000
+# A would-be candidate's pipeline stage ("new" without a candidacy); empty for a volunteer only.
+PIPELINE_STAGE = Case(
+    When(wants_to_run=True, then=Coalesce(F("candidacy__stage"), Value(Stage.NEW.value))),
+    default=Value(""),
+    output_field=CharField(),
+)
 PEOPLE_COLUMNS = [
     ("id", "pk"),
     ("first_name", "first_name"),
@@ -39,6 +49,7 @@ PEOPLE_COLUMNS = [
     ("wants_to_volunteer", "wants_to_volunteer"),
     ("offices", "offices"),
     ("ballot_line", "ballot_line"),
+    ("stage", "stage"),
     ("timeframe", "timeframe"),
     ("skills", "skills"),
     ("hours_per_week", "hours_per_week"),
@@ -130,6 +141,7 @@ def people_csv(request):
     else:
         people = selectors.coverage_people(user=request.user, filters=filters)
         name = "people"
+    people = people.annotate(stage=PIPELINE_STAGE)
     rows = people.order_by("pk").values_list(*(field for _column, field in PEOPLE_COLUMNS)).iterator(chunk_size=CHUNK)
     return _stream(f"{name}-{_stamp()}.csv", [column for column, _field in PEOPLE_COLUMNS], rows)
 

@@ -19,6 +19,10 @@ GET parameters (all optional; a parameter given empty means "not set"):
     One of ``signups.models.BallotLine`` (``democratic``, ``green`` ...).
 ``office``
     One of ``signups.models.Office`` (``state_house``, ``us_house`` ...).
+``stage``
+    One of ``pipeline.models.Stage`` (``new``, ``filed``, ``on_ballot`` ...): the
+    would-be candidates at that stage of the pipeline (those without a candidacy
+    are ``new``). Like ``office``, it describes running: volunteers stay.
 ``vintage``
     A loaded boundary vintage: ``CD120`` for Congress, ``2026`` for both state
     chambers (if loaded for both); repeat it for several chambers. The chamber
@@ -34,12 +38,13 @@ from django.utils import timezone
 
 from districts.models import BoundarySet, Chamber
 from districts.states import BY_USPS
+from pipeline.models import Stage
 from signups.models import BallotLine, Office
 
 KINDS = ("run", "volunteer")
 TRUE_VALUES = {"1", "true", "yes", "on"}
 FALSE_VALUES = {"0", "false", "no", "off"}
-PARAMETERS = ("kind", "state", "since", "until", "confirmed", "ballot_line", "office", "vintage")
+PARAMETERS = ("kind", "state", "since", "until", "confirmed", "ballot_line", "office", "stage", "vintage")
 
 
 def _getlist(params, name: str) -> list[str]:
@@ -79,6 +84,7 @@ class CoverageFilters:
     confirmed_only: bool = False
     ballot_line: str | None = None
     office: str | None = None
+    stage: str | None = None
     vintages: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self):
@@ -147,6 +153,11 @@ class CoverageFilters:
             )
             office = None
 
+        stage = _one(params, "stage", errors)
+        if stage is not None and stage not in Stage.values:
+            errors.setdefault("stage", []).append(f"{stage!r} is not a stage; choose one of {', '.join(Stage.values)}.")
+            stage = None
+
         vintages = cls._parse_vintages(_getlist(params, "vintage"), errors)
 
         filters = cls(
@@ -157,6 +168,7 @@ class CoverageFilters:
             confirmed_only=confirmed_only,
             ballot_line=ballot_line,
             office=office,
+            stage=stage,
             vintages=vintages,
         )
         return filters, errors
@@ -203,6 +215,8 @@ class CoverageFilters:
             params.append(("ballot_line", self.ballot_line))
         if self.office:
             params.append(("office", self.office))
+        if self.stage:
+            params.append(("stage", self.stage))
         params.extend(("vintage", vintage) for vintage in dict.fromkeys(self.vintages.values()))
         return params
 

@@ -10,13 +10,15 @@ Vocabulary:
 * a *candidate* is a sign-up that wants to run (``SignUp.objects.runners()``),
   has not withdrawn (``pipeline``'s candidacy stage) and matches the ``office``
   and ``ballot_line`` filters, which describe running (``coverage_candidates``);
-* a *volunteer* is a sign-up that wants to volunteer (``office`` and
-  ``ballot_line`` do not apply to volunteers: they are the help available);
+* a *volunteer* is a sign-up that wants to volunteer (``office``,
+  ``ballot_line`` and ``stage`` do not apply to volunteers: they are the help available);
 * ``kind="run"`` counts candidates only (volunteers are 0), ``kind="volunteer"``
   volunteers only;
-* a district is *covered* when at least one candidate is assigned to it; its
-  ``status`` is ``"candidate"``, else ``"volunteers"`` when it has volunteers,
-  else ``"none"``.
+* a district is *covered* when at least one candidate is assigned to it, and
+  *filed* (the second lens) when one of them has a candidacy in
+  ``pipeline.models.FILED_STAGES`` (filed, on the ballot, won or lost); its
+  ``status`` is ``"filed"``, else ``"candidate"`` when covered, else
+  ``"volunteers"`` when it has volunteers, else ``"none"``.
 
 Counting against the current maps uses the sign-ups' stored districts (the
 ``cd``/``sldu``/``sldl`` foreign keys). Counting against another loaded vintage
@@ -30,13 +32,13 @@ import dataclasses
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Case, CharField, F, Func, IntegerField, OuterRef, Subquery, Value, When
+from django.db.models import Case, CharField, F, Func, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import TruncDay, TruncHour
 from django.utils import timezone
 
 from districts.models import BoundarySet, Chamber, District
 from districts.states import BY_USPS
-from pipeline.models import Stage
+from pipeline.models import FILED_STAGES, Stage
 from signups.models import SignUp
 from signups.selectors import signups_visible_to
 
@@ -51,7 +53,7 @@ CHAMBERS = (Chamber.SLDL.value, Chamber.SLDU.value, Chamber.CD.value)  # the hea
 # organizer per filter set is computed at most once a minute, however often the
 # dashboard is reloaded; a minute's lag in a headline percentage is harmless.
 SUMMARY_CACHE_SECONDS = 60
-SUMMARY_CACHE_PREFIX = "organizing:summary:v1"
+SUMMARY_CACHE_PREFIX = "organizing:summary:v2"
 
 
 class _Count(Func):
@@ -122,7 +124,7 @@ def coverage_signups(*, user, filters: CoverageFilters):
         signups = signups.filter(created_at__lt=end)
     if filters.confirmed_only:
         signups = signups.confirmed()
-    if filters.office or filters.ballot_line:
+    if filters.office or filters.ballot_line or filters.stage:
         signups = _running_filters(signups.runners(), filters) | signups.volunteers()
     return signups
 
@@ -132,6 +134,10 @@ def _running_filters(signups, filters: CoverageFilters):
         signups = signups.filter(offices__contains=[filters.office])
     if filters.ballot_line:
         signups = signups.filter(ballot_line=filters.ballot_line)
+    if filters.stage == Stage.NEW:  # no candidacy yet is new too
+        signups = signups.filter(Q(candidacy__isnull=True) | Q(candidacy__stage=Stage.NEW))
+    elif filters.stage:
+        signups = signups.filter(candidacy__stage=filters.stage)
     return signups
 
 
@@ -142,6 +148,11 @@ def coverage_candidates(*, user, filters: CoverageFilters):
         return SignUp.objects.none()
     runners = coverage_signups(user=user, filters=filters).runners().exclude(candidacy__stage=Stage.WITHDRAWN)
     return _running_filters(runners, filters)
+
+
+def coverage_filed(*, user, filters: CoverageFilters):
+    """Candidates (``coverage_candidates``) who have filed or are on the ballot: the second lens."""
+    return coverage_candidates(user=user, filters=filters).filter(candidacy__stage__in=FILED_STAGES)
 
 
 def coverage_volunteers(*, user, filters: CoverageFilters):
@@ -202,21 +213,23 @@ def _count_in_district(signups, *, chamber: str, current: bool):
 def _counts(*, user, filters: CoverageFilters, chamber: str) -> tuple:
     current = filters.vintage_for(chamber) is None
     if filters.kind == "volunteer":
-        candidates = Value(0, output_field=IntegerField())
+        candidates = filed = Value(0, output_field=IntegerField())
     else:
         candidates = _count_in_district(
             coverage_candidates(user=user, filters=filters), chamber=chamber, current=current
         )
+        filed = _count_in_district(coverage_filed(user=user, filters=filters), chamber=chamber, current=current)
     if filters.kind == "run":
         volunteers = Value(0, output_field=IntegerField())
     else:
         volunteers = _count_in_district(
             coverage_volunteers(user=user, filters=filters), chamber=chamber, current=current
         )
-    return candidates, volunteers
+    return candidates, filed, volunteers
 
 
 STATUS = Case(
+    When(filed__gt=0, then=Value("filed")),
     When(candidates__gt=0, then=Value("candidate")),
     When(volunteers__gt=0, then=Value("volunteers")),
     default=Value("none"),
@@ -232,8 +245,10 @@ def district_counts(*, user, filters: CoverageFilters, chamber: str, state: str 
     ``state``), ordered by state and GEOID, each annotated with
 
     * ``candidates``: candidates in the district (0 when ``kind="volunteer"``),
+    * ``filed``: candidates in the district who have filed or are on the ballot
+      (``pipeline.models.FILED_STAGES``; 0 when ``kind="volunteer"``),
     * ``volunteers``: volunteers in the district (0 when ``kind="run"``),
-    * ``status``: ``"candidate"``, ``"volunteers"`` or ``"none"``.
+    * ``status``: ``"filed"``, ``"candidate"``, ``"volunteers"`` or ``"none"``.
 
     The counts are correlated subqueries (see ``_count_in_district``), so the
     queryset can be filtered further (``status="none"``, a tile's bounding box) and
@@ -244,10 +259,10 @@ def district_counts(*, user, filters: CoverageFilters, chamber: str, state: str 
         # Only this state's people can be in its districts' counts (an organizer sees a
         # sign-up by its state): narrowing them first keeps the count's scan small.
         filters = dataclasses.replace(filters, states=(state,))
-    candidates, volunteers = _counts(user=user, filters=filters, chamber=chamber)
+    candidates, filed, volunteers = _counts(user=user, filters=filters, chamber=chamber)
     return (
         coverage_districts(user=user, filters=filters, chamber=chamber, state=state)
-        .annotate(candidates=candidates, volunteers=volunteers)
+        .annotate(candidates=candidates, filed=filed, volunteers=volunteers)
         .annotate(status=STATUS)
         .order_by("state", "geoid")
     )
@@ -256,47 +271,59 @@ def district_counts(*, user, filters: CoverageFilters, chamber: str, state: str 
 # --- Summary -----------------------------------------------------------------
 
 
-def _figures(covered: int, total: int, seats_covered: int, seats_total: int, **extra) -> dict:
+def _figures(covered: int, total: int, seats_covered: int, seats_total: int, filed: int = 0, **extra) -> dict:
     return {
         "covered": covered,
         "total": total,
         "percent": round(100 * covered / total, 1) if total else None,
+        "filed": filed,
+        "filed_percent": round(100 * filed / total, 1) if total else None,
         "seats_covered": seats_covered,
         "seats_total": seats_total,
         **extra,
     }
 
 
-def _people_sql(people) -> tuple[str, list]:
-    """SQL selecting the three district ids of ``people`` (none at all for an empty set)."""
+# 1 for a candidate who has filed or is on the ballot (the second lens), else 0.
+_FILED_FLAG = Case(
+    When(Q(candidacy__stage__in=FILED_STAGES), then=Value(1)), default=Value(0), output_field=IntegerField()
+)
+
+
+def _people_sql(people, *, filed: bool = False) -> tuple[str, list]:
+    """SQL selecting the three district ids of ``people`` (none at all for an empty set), and with
+    ``filed`` a ``filed`` column (1 for a candidate in ``FILED_STAGES``)."""
+    extra = {"filed": _FILED_FLAG} if filed else {}
     try:
-        return people.order_by().values("cd_id", "sldu_id", "sldl_id").query.sql_with_params()
+        return people.order_by().values("cd_id", "sldu_id", "sldl_id", **extra).query.sql_with_params()
     except EmptyResultSet:  # kind= leaves one side empty, an organizer without states both
-        return "SELECT NULL::bigint AS cd_id, NULL::bigint AS sldu_id, NULL::bigint AS sldl_id WHERE false", []
+        column = ", 0 AS filed" if filed else ""
+        return f"SELECT NULL::bigint AS cd_id, NULL::bigint AS sldu_id, NULL::bigint AS sldl_id{column} WHERE false", []
 
 
 def _counts_cte(*, user, filters: CoverageFilters) -> tuple[str, list]:
-    """``WITH candidates, volunteers, counts``: people per district id, every chamber, in one pass.
+    """``WITH candidates, volunteers, counts``: people per district id, every chamber, in one pass
+    (``counts(id, candidates, filed, volunteers)``).
 
     The candidates and volunteers are read once each (materialised) and counted per
     district of every chamber in one GROUP BY (district ids are unique across
     chambers): ``counts(id, candidates, volunteers)`` for the stored, current-map
     districts. A nationwide list joins this instead of counting per district.
     """
-    candidates_sql, candidates_params = _people_sql(coverage_candidates(user=user, filters=filters))
+    candidates_sql, candidates_params = _people_sql(coverage_candidates(user=user, filters=filters), filed=True)
     volunteers_sql, volunteers_params = _people_sql(coverage_volunteers(user=user, filters=filters))
     sql = f"""
         WITH candidates AS MATERIALIZED ({candidates_sql}),
              volunteers AS MATERIALIZED ({volunteers_sql}),
              counts AS (
-                 SELECT id, sum(c)::int AS candidates, sum(v)::int AS volunteers
+                 SELECT id, sum(c)::int AS candidates, sum(f)::int AS filed, sum(v)::int AS volunteers
                    FROM (
-                         SELECT cd_id AS id, 1 AS c, 0 AS v FROM candidates
-                         UNION ALL SELECT sldu_id, 1, 0 FROM candidates
-                         UNION ALL SELECT sldl_id, 1, 0 FROM candidates
-                         UNION ALL SELECT cd_id, 0, 1 FROM volunteers
-                         UNION ALL SELECT sldu_id, 0, 1 FROM volunteers
-                         UNION ALL SELECT sldl_id, 0, 1 FROM volunteers
+                         SELECT cd_id AS id, 1 AS c, filed AS f, 0 AS v FROM candidates
+                         UNION ALL SELECT sldu_id, 1, filed, 0 FROM candidates
+                         UNION ALL SELECT sldl_id, 1, filed, 0 FROM candidates
+                         UNION ALL SELECT cd_id, 0, 0, 1 FROM volunteers
+                         UNION ALL SELECT sldu_id, 0, 0, 1 FROM volunteers
+                         UNION ALL SELECT sldl_id, 0, 0, 1 FROM volunteers
                         ) AS assigned
                   WHERE id IS NOT NULL
                   GROUP BY id
@@ -317,7 +344,8 @@ def _chamber_rows_sql(*, user, filters: CoverageFilters, chamber: str, state: st
         columns = ", ".join(f"d.{field}" for field in fields)
         return (
             f"""
-            SELECT {columns}, coalesce(c.candidates, 0) AS candidates, coalesce(c.volunteers, 0) AS volunteers
+            SELECT {columns}, coalesce(c.candidates, 0) AS candidates, coalesce(c.filed, 0) AS filed,
+                   coalesce(c.volunteers, 0) AS volunteers
               FROM ({inner_sql}) AS d LEFT JOIN counts AS c ON c.id = d.id
             """,  # noqa: S608
             inner_params,
@@ -325,7 +353,7 @@ def _chamber_rows_sql(*, user, filters: CoverageFilters, chamber: str, state: st
     # Another vintage: people by location, district_counts' subqueries.
     counts = district_counts(user=user, filters=filters, chamber=chamber, state=state).order_by()
     try:
-        return _values(counts, (*fields, "candidates", "volunteers")).query.sql_with_params()
+        return _values(counts, (*fields, "candidates", "filed", "volunteers")).query.sql_with_params()
     except EmptyResultSet:
         return None
 
@@ -358,7 +386,8 @@ def district_count_rows(*, user, filters: CoverageFilters, chamber: str, state: 
     rows_sql, rows_params = part
     sql = f"""{cte_sql}
         SELECT listed.*,
-               CASE WHEN candidates > 0 THEN 'candidate' WHEN volunteers > 0 THEN 'volunteers' ELSE 'none' END
+               CASE WHEN filed > 0 THEN 'filed' WHEN candidates > 0 THEN 'candidate'
+                    WHEN volunteers > 0 THEN 'volunteers' ELSE 'none' END
                  AS status
           FROM ({rows_sql}) AS listed
          ORDER BY state, geoid
@@ -396,6 +425,8 @@ def coverage_summary_build(*, user, filters: CoverageFilters) -> dict:
                    count(*) FILTER (WHERE voting AND candidates > 0) AS voting_covered,
                    coalesce(sum(seats) FILTER (WHERE voting), 0) AS voting_seats_total,
                    coalesce(sum(seats) FILTER (WHERE voting AND candidates > 0), 0) AS voting_seats_covered,
+                   count(*) FILTER (WHERE filed > 0) AS filed,
+                   count(*) FILTER (WHERE voting AND filed > 0) AS voting_filed,
                    coalesce(sum(candidates), 0) AS candidates,
                    coalesce(sum(volunteers), 0) AS volunteers
               FROM ({source}) AS per_district
@@ -412,7 +443,15 @@ def coverage_summary_build(*, user, filters: CoverageFilters) -> dict:
             columns = [column.name for column in cursor.description]
             rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
-    empty = {"covered": 0, "total": 0, "seats_covered": 0, "seats_total": 0, "candidates": 0, "volunteers": 0}
+    empty = {
+        "covered": 0,
+        "total": 0,
+        "seats_covered": 0,
+        "seats_total": 0,
+        "filed": 0,
+        "candidates": 0,
+        "volunteers": 0,
+    }
     states: dict[str, dict] = {}
     chambers = {chamber: dict(empty) for chamber in CHAMBERS}
     for row in rows:
@@ -427,6 +466,7 @@ def coverage_summary_build(*, user, filters: CoverageFilters) -> dict:
         total["total"] += int(row["voting_total"])
         total["seats_covered"] += int(row["voting_seats_covered"])
         total["seats_total"] += int(row["voting_seats_total"])
+        total["filed"] += int(row["voting_filed"])
         total["candidates"] += int(row["candidates"])
         total["volunteers"] += int(row["volunteers"])
 
@@ -469,7 +509,7 @@ def coverage_summary(*, user, filters: CoverageFilters) -> dict:
           "national": bool,            # all states and no state filter: the whole country
           "signups": {"run": n, "volunteer": n},   # people, as in the headline's "N supporters"
           "chambers": {"sldl"|"sldu"|"cd": {covered, total, percent, seats_covered, seats_total,
-                                             candidates, volunteers}},
+                                             filed, filed_percent, candidates, volunteers}},
           "states": [{"state": "NY", "name": "New York", "sldl": {...}, "sldu": {...}, "cd": {...}}, ...],
           "vintages": {"sldl"|"sldu"|"cd": vintage or None},   # None: the current maps
         }
@@ -481,7 +521,10 @@ def coverage_summary(*, user, filters: CoverageFilters) -> dict:
     Nebraska's unicameral legislature has no ``sldl`` row figures and an at-large
     state has one ``cd``. ``percent`` is covered/total in percent to one decimal,
     None when total is 0. ``candidates``/``volunteers`` are sign-ups assigned to
-    the districts (a person is in one district per chamber). ``states`` lists the
+    the districts (a person is in one district per chamber). ``filed`` (the second
+    lens) counts the covered districts with a candidate who has filed or is on the
+    ballot (``pipeline.models.FILED_STAGES``), ``filed_percent`` that of the
+    total. ``states`` lists the
     states with at least one district in scope, by USPS code, each with all three
     chambers (zeros where a chamber has no districts).
     """

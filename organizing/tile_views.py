@@ -29,6 +29,7 @@ STATUS_LABELS = {
     "none": _("Nobody yet"),
     "volunteers": _("Volunteers only"),
     "candidate": _("At least one would-be candidate"),
+    "filed": _("A candidate who has filed or is on the ballot"),
 }
 # Stands for the GEOID in the district page's URL until the browser fills it in.
 GEOID_SLOT = "GEOID"

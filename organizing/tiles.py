@@ -4,9 +4,10 @@ A tile is one Mapbox Vector Tile (``ST_AsMVT``) with one layer, ``districts``,
 made by PostGIS in one query: the districts an organizer may see (their states,
 the current boundary sets or the filtered vintage, no Census placeholder areas)
 whose bounding box meets the tile, each with ``geoid``, ``ocd_id``, ``name``,
-``state``, ``status`` (``none`` | ``volunteers`` | ``candidate``),
-``candidates`` and ``volunteers``, and the District's primary key as the
-feature id (MapLibre's hover state keys on it). The counts come from
+``state``, ``status`` (``none`` | ``volunteers`` | ``candidate`` | ``filed``),
+``candidates``, ``filed`` (candidates who have filed or are on the ballot) and
+``volunteers``, and the District's primary key as the feature id (MapLibre's
+hover state keys on it). The counts come from
 ``organizing.selectors.district_counts``, the same numbers as the dashboard's
 tables; this module only adds the geometry.
 
@@ -58,7 +59,7 @@ PRESIMPLIFY_FACTOR = math.cos(math.radians(72))
 # and long enough that panning about a country-level view (the expensive tiles,
 # a few hundred milliseconds each) hits the cache.
 CACHE_SECONDS = 60
-CACHE_PREFIX = "organizing:tile:v1"
+CACHE_PREFIX = "organizing:tile:v2"
 
 # The contiguous United States, shown to organizers with every state.
 US_BOUNDS = (-125.0, 24.4, -66.9, 49.4)
@@ -102,7 +103,9 @@ def coverage_tile_build(*, user, filters: CoverageFilters, chamber: str, z: int,
         .order_by()
     )
     try:
-        counts_sql, counts_params = counts.values("id", "candidates", "volunteers", "status").query.sql_with_params()
+        counts_sql, counts_params = counts.values(
+            "id", "candidates", "filed", "volunteers", "status"
+        ).query.sql_with_params()
     except EmptyResultSet:  # the ORM knows there is nothing to see (an organizer without states)
         return b""
     tolerance = WORLD_METRES / 2**z / EXTENT * SIMPLIFY_UNITS
@@ -115,6 +118,7 @@ def coverage_tile_build(*, user, filters: CoverageFilters, chamber: str, z: int,
             SELECT d.id, d.geoid, d.ocd_id, d.name, d.state,
                    counts.status::text AS status,
                    counts.candidates::integer AS candidates,
+                   counts.filed::integer AS filed,
                    counts.volunteers::integer AS volunteers,
                    ST_AsMVTGeom(
                        ST_Simplify(ST_Transform(ST_Simplify(d.geometry, %s, true), 3857), %s, true),

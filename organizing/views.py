@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from districts.states import BY_USPS
+from pipeline.models import Stage
+from pipeline.selectors import nominations_by_district, state_nominations
 from signups.models import BallotLine, LocationQuality, Office, Skill
 
 from . import selectors
@@ -75,6 +77,7 @@ def _filter_context(request, filters: CoverageFilters, errors: dict, *, fixed_st
         "fixed_state": fixed_state,
         "ballot_line_choices": BallotLine.choices,
         "office_choices": Office.choices,
+        "stage_choices": Stage.choices,
         "vintage_choices": selectors.vintage_choices(),
         "chosen_vintages": list(dict.fromkeys(filters.vintages.values())),
         "chamber_labels": CHAMBER_LABELS,
@@ -152,7 +155,9 @@ def state_detail(request, state: str):
     summary = selectors.coverage_summary(user=request.user, filters=filters)
     figures = next((row for row in summary["states"] if row["state"] == state), None)
     chambers = []
+    leads = state_nominations(user=request.user, state=state)
     for chamber in selectors.CHAMBERS:
+        nominations = nominations_by_district(leads, chamber=chamber)
         districts = list(
             selectors.district_counts(user=request.user, filters=filters, chamber=chamber, state=state).defer(
                 "geometry", "internal_point", "attributes"
@@ -178,6 +183,8 @@ def state_detail(request, state: str):
                         [d for d in districts if d.candidates and not d.volunteers],
                     ),
                 ],
+                # Leads: districts with nobody yet where a supporter nominated someone.
+                "nominated": [(d, nominations[d.pk]) for d in districts if d.status == "none" and d.pk in nominations],
             }
         )
     map_chamber = _chamber_param(request)

@@ -1,11 +1,15 @@
-"""The public nomination form: validation only (rules shared with the sign-up forms)."""
+"""The public nomination form: validation only (rules shared with the sign-up forms).
+
+It keeps scripts out as the sign-up forms do: the same honeypot (``website``) and
+time-trap (``started``), checked by the sign-up forms' own ``_check_traps``.
+"""
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from signups import validation
-from signups.forms import STATE_CHOICES
+from signups.forms import STATE_CHOICES, SignUpForm, TimeTrapInput, TrapInput
 
 
 class NominationForm(forms.Form):
@@ -26,6 +30,22 @@ class NominationForm(forms.Form):
     reason = forms.CharField(
         label=_("Why should they run? (optional)"), max_length=2000, required=False, widget=forms.Textarea
     )
+    # The sign-up forms' two traps; checked in clean(), never stored.
+    website = forms.CharField(
+        label=_("If you are a person, leave this field empty"), required=False, max_length=200, widget=TrapInput()
+    )
+    started = forms.CharField(required=False, max_length=500, widget=TimeTrapInput)
+
+    trap_fields = ("website", "started")
+    _check_traps = SignUpForm._check_traps
+
+    def visible_person_fields(self):
+        """The fields a person fills in (the honeypot is rendered apart)."""
+        return [field for field in self.visible_fields() if field.name not in self.trap_fields]
+
+    def nomination_data(self) -> dict:
+        """The cleaned data without the traps: what ``services.nomination_create`` stores."""
+        return {name: value for name, value in self.cleaned_data.items() if name not in self.trap_fields}
 
     def _name(self, field):
         value = validation.clean_text(self.cleaned_data[field])
@@ -51,6 +71,7 @@ class NominationForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        self._check_traps()
         if data.get("zip") and data.get("state"):
             try:
                 validation.zip_matches_state(data["zip"], data["state"])

@@ -106,3 +106,27 @@ def nominated_districts(*, user, chamber: str):
     if not getattr(user, "all_states", False):
         nominations = nominations.filter(state__in=list(getattr(user, "states", None) or []))
     return nominations.exclude(**{f"{chamber}__isnull": True}).values_list(f"{chamber}_id", flat=True).distinct()
+
+
+def state_nominations(*, user, state: str) -> list[Nomination]:
+    """The state's nominations placed in a district, newest first, if the organizer may see the state
+    (the same scope as ``nominated_districts``); for the state page's "nobody, but a nomination" list.
+    One query; only the nominee's name, when, and the three districts are read."""
+    if not getattr(user, "all_states", False) and state not in (getattr(user, "states", None) or []):
+        return []
+    return list(
+        Nomination.objects.filter(state=state)
+        .filter(Q(cd__isnull=False) | Q(sldu__isnull=False) | Q(sldl__isnull=False))
+        .only("nominee_name", "created_at", "cd_id", "sldu_id", "sldl_id")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def nominations_by_district(nominations: list[Nomination], *, chamber: str) -> dict[int, list[Nomination]]:
+    """``nominations`` grouped by their ``chamber`` district id (no query)."""
+    found: dict[int, list[Nomination]] = {}
+    for nomination in nominations:
+        district_id = getattr(nomination, f"{chamber}_id")
+        if district_id is not None:
+            found.setdefault(district_id, []).append(nomination)
+    return found

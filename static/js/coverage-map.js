@@ -55,6 +55,8 @@
             "fill-color": [
               "match",
               ["get", "status"],
+              "filed",
+              colors.filed,
               "candidate",
               colors.candidate,
               "volunteers",

@@ -68,6 +68,8 @@ def test_runners_in_three_new_york_assembly_districts_cover_three_of_150(nationa
         "percent": 2.0,
         "seats_covered": 3,
         "seats_total": 150,
+        "filed": 0,
+        "filed_percent": 0.0,
         "candidates": 4,
         "volunteers": 1,
     }
@@ -85,6 +87,8 @@ def test_runners_in_three_new_york_assembly_districts_cover_three_of_150(nationa
         "percent": 0.0,
         "seats_covered": 0,
         "seats_total": real_districts("sldl", "VT"),
+        "filed": 0,
+        "filed_percent": 0.0,
         "candidates": 0,
         "volunteers": 0,
     }

@@ -75,8 +75,9 @@ def pages(client, district: District) -> dict[str, int]:
 EXPECTED = {
     "dashboard": AUTH + VINTAGES + SUMMARY + MAP,
     "dashboard filtered": AUTH + VINTAGES + SUMMARY + MAP,
-    # The summary, then each chamber's districts with their counts.
-    "state": AUTH + VINTAGES + SUMMARY + 3 + MAP,
+    # The summary, then each chamber's districts with their counts, then the state's
+    # nominations (the "nobody, but a nomination" lists of all three chambers).
+    "state": AUTH + VINTAGES + SUMMARY + 3 + 1 + MAP,
     # The district with its counts, how many people, one page of them.
     "district": AUTH + VINTAGES + 3,
     # Per day, per hour.

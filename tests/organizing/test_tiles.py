@@ -117,6 +117,7 @@ def test_manhattan_tile_shades_districts_by_who_signed_up(client):
         "state": "NY",
         "status": "candidate",
         "candidates": 2,
+        "filed": 0,
         "volunteers": 1,
     }
     assert (found["3610"]["properties"]["status"], found["3610"]["properties"]["candidates"]) == ("volunteers", 0)

@@ -89,6 +89,8 @@ def test_another_vintage_counts_people_inside_its_districts(ny_organizer, vintag
         "percent": 50.0,
         "seats_covered": 1,
         "seats_total": 2,
+        "filed": 0,
+        "filed_percent": 0.0,
         "candidates": 2,
         "volunteers": 1,
     }

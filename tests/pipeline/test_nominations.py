@@ -1,16 +1,18 @@
 """/nominate/: a supporter nominates someone to run; the nominee is invited once."""
 
 import re
+import time
 
 import pytest
 
 from pipeline import services
 from pipeline.models import Nomination
+from signups.forms import time_trap_token
 from tests.factories import SignUpFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("zipcodes")]
 
-FORM = {
+DATA = {
     "nominator_name": "Rosa Diaz",
     "nominator_email": "rosa@example.org",
     "nominee_name": "Maya Chen",
@@ -22,6 +24,8 @@ FORM = {
     "zip": "05401",
     "reason": "She runs the tenants' union.",
 }
+# What the page posts: the fields and the sign-up forms' two traps (shown half a minute ago).
+FORM = DATA | {"website": "", "started": time_trap_token(time.time() - 30)}
 
 
 def errors(response) -> list[str]:
@@ -39,9 +43,9 @@ def test_nomination_is_stored_with_its_districts(client, django_capture_on_commi
 
 
 def test_nominee_is_invited_once_however_many_nominate_them(smtp_server):
-    first, _ = services.nomination_create(data=dict(FORM))
+    first, _ = services.nomination_create(data=dict(DATA))
     second, created = services.nomination_create(
-        data=FORM | {"nominator_name": "Ann Lee", "nominator_email": "ann@x.org"}
+        data=DATA | {"nominator_name": "Ann Lee", "nominator_email": "ann@x.org"}
     )
     assert created and first.pk != second.pk
     assert services.nomination_send_invitation(nomination_id=first.pk) is True
@@ -54,14 +58,14 @@ def test_nominee_is_invited_once_however_many_nominate_them(smtp_server):
 
 
 def test_same_nominator_and_nominee_twice_is_one_nomination():
-    services.nomination_create(data=dict(FORM))
-    _, created = services.nomination_create(data=FORM | {"nominee_email": "MAYA@example.org"})
+    services.nomination_create(data=dict(DATA))
+    _, created = services.nomination_create(data=DATA | {"nominee_email": "MAYA@example.org"})
     assert not created and Nomination.objects.count() == 1
 
 
 def test_no_invitation_to_someone_who_already_signed_up(smtp_server):
     SignUpFactory(email="maya@example.org")
-    nomination, _ = services.nomination_create(data=dict(FORM))
+    nomination, _ = services.nomination_create(data=dict(DATA))
     assert services.nomination_send_invitation(nomination_id=nomination.pk) is False
 
 
@@ -92,3 +96,78 @@ def test_nomination_page_in_spanish(client):
     response = client.get("/es/nominate/")
     assert response.status_code == 200
     assert 'lang="es"' in response.content.decode()
+
+
+def test_nomination_form_has_the_sign_up_traps(client):
+    html = client.get("/nominate/").content.decode()
+    assert 'name="website"' in html and 'class="field field--trap"' in html
+    assert 'name="started"' in html and 'type="hidden"' in html
+
+
+def test_honeypot_filled_refuses_the_nomination(client):
+    response = client.post("/nominate/", FORM | {"website": "http://spam.example"})
+    assert response.status_code == 200
+    assert "leave this field empty" in response.content.decode()
+    assert not Nomination.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("started", "message"),
+    [("", "could not be checked"), ("forged", "could not be checked"), ("fresh", "quicker than a person")],
+)
+def test_time_trap_refuses_missing_forged_or_instant_nominations(client, settings, started, message):
+    settings.SIGNUP_FORM_MIN_SECONDS = 2.0
+    token = time_trap_token() if started == "fresh" else started
+    response = client.post("/nominate/", FORM | {"started": token})
+    assert message in response.content.decode()
+    assert not Nomination.objects.exists()
+
+
+def test_nominations_are_rate_limited_per_address(client, settings):
+    settings.SIGNUP_FORM_RATE = "2/minute"
+    for i in range(2):
+        response = client.post("/nominate/", FORM | {"nominator_email": f"n{i}@example.org"})
+        assert response.status_code == 302
+    response = client.post("/nominate/", FORM | {"nominator_email": "n9@example.org"})
+    assert response.status_code == 429 and int(response["Retry-After"]) > 0
+    assert "Too many nominations" in response.content.decode()
+    assert Nomination.objects.count() == 2
+
+
+def test_nominations_are_rate_limited_per_nominator_email(client, settings):
+    settings.SIGNUP_EMAIL_RATE = "2/hour"
+    for i in range(2):
+        assert client.post("/nominate/", FORM | {"nominee_email": f"m{i}@example.org"}).status_code == 302
+    response = client.post("/nominate/", FORM | {"nominee_email": "m9@example.org"})
+    assert response.status_code == 429 and "Too many nominations" in response.content.decode()
+    assert Nomination.objects.count() == 2
+
+
+def test_a_refused_nomination_page_is_not_cached(client):
+    response = client.post("/nominate/", FORM | {"website": "x"})
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_nomination_page_shows_spanish_labels(client):
+    html = client.get("/es/nominate/").content.decode()
+    for text in ("Nomina a alguien para postularse a un cargo", "¿Quién debería postularse?", "Tu correo electrónico"):
+        assert text in html
+    assert "Enviar nominación" in html and "Send nomination" not in html
+
+
+def test_invitation_and_introduction_emails_in_spanish():
+    from pipeline.emails import introduction_messages, invitation_message
+    from pipeline.models import Introduction
+
+    nomination = Nomination(
+        nominator_name="Rosa Diaz", nominee_name="Maya", nominee_email="m@example.org", language="es"
+    )
+    message = invitation_message(nomination)
+    assert message.subject == "Alguien cree que deberías postularte a un cargo"
+    assert "Rosa Diaz te nominó" in message.body
+    candidate = SignUpFactory(language="es", first_name="Ana")
+    helper = SignUpFactory(language="es", wants_to_run=False, wants_to_volunteer=True, first_name="Luis")
+    to_candidate, to_volunteer = introduction_messages(Introduction(candidate=candidate, volunteer=helper))
+    assert to_candidate.subject == "Conoce a un voluntario que puede ayudar a tu campaña"
+    assert to_volunteer.subject == "Conoce a un candidato al que puedes ayudar"
+    assert "Ambos aceptaron" in to_candidate.body
