@@ -14,8 +14,9 @@ from .base import *  # noqa: E402,F403
 from .base import REDIS_URL, env  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-# Tests never share cache keys with a developer's running site.
-CACHES["default"]["KEY_PREFIX"] = "berniecrat-test"  # noqa: F405
+# Tests never share cache keys with a developer's running site, nor with another test
+# session on the same Redis (each session clears its rate-limit counters before every test).
+CACHES["default"]["KEY_PREFIX"] = f"berniecrat-test-{DATABASES['default']['NAME']}"  # noqa: F405
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 # Tasks sent by tests that start no worker go to a broker database no worker reads,
 # never to a developer's running worker (tests.plugins.processes switches per test).

@@ -242,3 +242,15 @@ def zipcodes(_zipcode_snapshot, db) -> int:
             cursor.execute("DELETE FROM districts_zipcode")
             cursor.execute(f"INSERT INTO districts_zipcode SELECT * FROM {ZIP_SNAPSHOT}")  # noqa: S608
     return _zipcode_snapshot
+
+
+FIGURES_FILE = ROOT / ".cache" / "reliability-figures.txt"
+
+
+def report(line: str) -> None:
+    """A test's figures (for docs/reliability.md): printed, and appended to .cache/reliability-figures.txt."""
+    line = line.strip()
+    print(f"\n{line}")
+    FIGURES_FILE.parent.mkdir(parents=True, exist_ok=True)
+    with FIGURES_FILE.open("a") as out:
+        out.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {line}\n")

@@ -13,7 +13,7 @@ from django.db import connection
 
 from signups import services
 from signups.models import SignUp
-from tests.reliability.conftest import running_worker, wait_until
+from tests.reliability.conftest import report, running_worker, wait_until
 from tests.reliability.conftest import worker_environment as worker_env
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("zipcodes")]
@@ -69,7 +69,7 @@ def test_twenty_simultaneous_http_posts_of_one_email_leave_one_person_and_one_em
     person = SignUp.objects.get()
     assert person.email == "same.person@example.org" and person.kinds == ["run", "volunteer"]
     assert len(smtp.mailbox.to("same.person@example.org")) == 1
-    print(f"\nFIGURES concurrent HTTP duplicates: {THREADS} at once -> {dict(statuses)}, 1 row, 1 email")
+    report(f"\nFIGURES concurrent HTTP duplicates: {THREADS} at once -> {dict(statuses)}, 1 row, 1 email")
 
 
 def test_twenty_simultaneous_service_calls_create_one_row():
@@ -91,4 +91,4 @@ def test_twenty_simultaneous_service_calls_create_one_row():
         created = Counter(pool.map(create, range(THREADS)))
     assert created == {True: 1, False: THREADS - 1}
     assert SignUp.objects.filter(email__iexact="racer@example.org").count() == 1
-    print(f"\nFIGURES concurrent service duplicates: {THREADS} at once -> 1 created, {THREADS - 1} updates, 1 row")
+    report(f"\nFIGURES concurrent service duplicates: {THREADS} at once -> 1 created, {THREADS - 1} updates, 1 row")

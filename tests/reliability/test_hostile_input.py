@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from signups.models import SignUp
+from tests.reliability.conftest import report
 from tests.signups.conftest import RUN_FORM, VOLUNTEER_FORM, api_payload, shown_token
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("zipcodes")]
@@ -138,7 +139,7 @@ def test_signup_api_never_500s_and_stores_nothing_it_refuses(open_doors):
         check_no_row_on_refusal(response.status_code, before)
 
     run()
-    print(f"\nFIGURES hostile API payloads: {sum(FIGURES['api'].values())}, answers {dict(FIGURES['api'])}, 500s 0")
+    report(f"\nFIGURES hostile API payloads: {sum(FIGURES['api'].values())}, answers {dict(FIGURES['api'])}, 500s 0")
 
 
 def test_signup_api_survives_raw_bodies_broken_utf8_and_deep_nesting(open_doors):
@@ -171,7 +172,7 @@ def test_signup_api_survives_raw_bodies_broken_utf8_and_deep_nesting(open_doors)
         check_no_row_on_refusal(response.status_code, before)
 
     run()
-    print(f"\nFIGURES raw API bodies: {sum(FIGURES['api_raw'].values())}, answers {dict(FIGURES['api_raw'])}, 500s 0")
+    report(f"\nFIGURES raw API bodies: {sum(FIGURES['api_raw'].values())}, answers {dict(FIGURES['api_raw'])}, 500s 0")
 
 
 FORM_FIELDS = sorted(set(RUN_FORM) | set(VOLUNTEER_FORM) | {"lat", "lng", "website", "hours_per_week"})
@@ -206,7 +207,7 @@ def test_forms_never_500_and_store_nothing_they_refuse(open_doors):
             assert SignUp.objects.count() == before
 
     run()
-    print(f"\nFIGURES hostile form posts: {sum(FIGURES['forms'].values())}, answers {dict(FIGURES['forms'])}, 500s 0")
+    report(f"\nFIGURES hostile form posts: {sum(FIGURES['forms'].values())}, answers {dict(FIGURES['forms'])}, 500s 0")
 
 
 def test_lookup_never_500s():
@@ -226,4 +227,4 @@ def test_lookup_never_500s():
         assert response.status_code in (200, 400), response.status_code
 
     run()
-    print(f"\nFIGURES hostile lookups: {sum(FIGURES['lookup'].values())}, answers {dict(FIGURES['lookup'])}, 500s 0")
+    report(f"\nFIGURES hostile lookups: {sum(FIGURES['lookup'].values())}, answers {dict(FIGURES['lookup'])}, 500s 0")

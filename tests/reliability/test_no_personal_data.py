@@ -16,7 +16,7 @@ import pytest
 from django.test import Client
 
 from signups.models import SignUp
-from tests.reliability.conftest import running_worker, wait_until
+from tests.reliability.conftest import report, running_worker, wait_until
 from tests.reliability.conftest import worker_environment as worker_env
 from tests.signups.conftest import RUN_FORM
 
@@ -95,7 +95,7 @@ def test_no_personal_data_in_logs_urls_task_payloads_or_redis_keys(
     assert [leaks(m) for m in messages if leaks(m)] == []
     assert [leaks(k) for k in redis_keys if leaks(k)] == []
     assert [u for u in urls if leaks(u)] == []
-    print(
+    report(
         f"\nFIGURES no personal data: {len(records)} web log records (DEBUG), "
         f"{len(worker_log.splitlines())} worker log lines (DEBUG), {len(messages)} queued task messages, "
         f"{len(redis_keys)} Redis keys, {len(urls)} URLs searched for {len(NEEDLES)} needles: 0 found"

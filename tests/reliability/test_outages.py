@@ -16,7 +16,7 @@ from django.test import Client
 
 from signups import services
 from signups.models import LocationQuality, SignUp
-from tests.reliability.conftest import child_pids, kill, running_worker, start_worker, stop_worker, wait_until
+from tests.reliability.conftest import child_pids, kill, report, running_worker, start_worker, stop_worker, wait_until
 from tests.reliability.conftest import worker_environment as worker_env
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("zipcodes")]
@@ -99,7 +99,7 @@ def test_broker_down_sign_ups_accepted_fast_then_each_geocoded_and_mailed_once(
     assert street.count() == 45
     assert set(street.values_list("cd__geoid", "sldu__geoid", "sldl__geoid")) == {("3612", "36047", "36075")}
     assert rows.filter(location_quality=LocationQuality.AMBIGUOUS, districts_assigned_at__isnull=False).count() == 5
-    print(
+    report(
         f"\nFIGURES broker outage: {len(answers)} sign-ups while down, all 201, slowest {slowest * 1000:.0f} ms, "
         f"total {total:.2f} s; worker reconnected in {reconnect:.1f} s; geocoded 50, emails {sum(per_address.values())}"
         f" (each address once), lost 0"
@@ -146,7 +146,7 @@ def test_hung_broker_costs_one_request_about_a_second_then_none(settings):
     assert first < 2.5, f"the first sign-up waited {first:.2f} s"
     assert max(rest) < 0.5
     assert SignUp.objects.filter(follow_up_queued_at__isnull=True).count() == 20  # left for the sweeper
-    print(
+    report(
         f"\nFIGURES hung broker: 20 sign-ups, all 201; first {first * 1000:.0f} ms (gives up), "
         f"the other 19 at most {max(rest) * 1000:.0f} ms (publishing paused)"
     )
@@ -176,7 +176,7 @@ def test_mail_server_down_emails_sent_after_it_returns_each_exactly_once(broker,
     assert swept["confirm"] == 20
     assert per_address == Counter(dict.fromkeys(emails, 1))
     assert rows.filter(confirmation_sent_at__isnull=False).count() == 20
-    print(
+    report(
         f"\nFIGURES mail server outage: 20 sign-ups, {failures} failed SMTP attempts while down, "
         f"then {sum(per_address.values())} emails (each address once), lost 0, doubled 0"
     )
@@ -207,7 +207,7 @@ def test_worker_process_killed_mid_email_task_is_redelivered_at_once_and_mailed_
     assert len(gated_smtp.mailbox.to("killed-child@example.org")) == 1
     assert "WorkerLostError" in log or "SIGKILL" in log
     assert SignUp.objects.get(email="killed-child@example.org").confirmation_sent_at is not None
-    print(f"\nFIGURES pool child SIGKILL: task redelivered, 1 email after {recovered:.1f} s, lost 0, doubled 0")
+    report(f"\nFIGURES pool child SIGKILL: task redelivered, 1 email after {recovered:.1f} s, lost 0, doubled 0")
 
 
 def test_whole_worker_killed_mid_email_task_redelivered_after_visibility_timeout_and_mailed_once(
@@ -247,7 +247,7 @@ def test_whole_worker_killed_mid_email_task_redelivered_after_visibility_timeout
     assert len(gated_smtp.mailbox.to("killed-worker@example.org")) == 1
     signup.refresh_from_db()
     assert signup.confirmation_sent_at is not None
-    print(f"\nFIGURES whole worker SIGKILL: task redelivered to a new worker, 1 email after {recovered:.1f} s")
+    report(f"\nFIGURES whole worker SIGKILL: task redelivered to a new worker, 1 email after {recovered:.1f} s")
 
 
 def wait_for_to(mailbox, address: str, count: int, timeout: float) -> list:

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode, checks
 
 from berniecrat.wsgi import application
+from tests.reliability.conftest import report
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("zipcodes")]
 
@@ -64,4 +65,4 @@ def test_public_api_matches_its_schema_and_never_500s(public_api, method, path, 
 
     run()
     calls = {k[2]: v for k, v in ANSWERS.items() if k[:2] == (method, path)}
-    print(f"\nFIGURES schemathesis {method} {path} ({mode}): answers so far {calls}, 500s 0")
+    report(f"\nFIGURES schemathesis {method} {path} ({mode}): answers so far {calls}, 500s 0")
