@@ -1,7 +1,10 @@
 """API conventions shared by every endpoint."""
 
+import json
+
 from django.utils import translation
 from rest_framework import exceptions, serializers
+from rest_framework.parsers import JSONParser
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -12,6 +15,23 @@ def exception_handler(exc, context):
         detail = response.data if isinstance(response.data, dict) else {"non_field_errors": response.data}
         response.data = {"errors": detail}
     return response
+
+
+class StrictJSONParser(JSONParser):
+    """JSON bodies that are valid Unicode text only.
+
+    JSON may escape a lone UTF-16 surrogate (``"\\ud800"``); Python parses it into a
+    string that can never be stored in PostgreSQL or written back out as UTF-8, so
+    such a body is refused as a parse error (400) instead of failing later (500).
+    """
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        data = super().parse(stream, media_type, parser_context)
+        try:
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise exceptions.ParseError("JSON parse error - the body holds an unpaired surrogate.") from exc
+        return data
 
 
 class ErrorsSerializer(serializers.Serializer):

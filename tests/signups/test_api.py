@@ -200,3 +200,11 @@ def test_rate_limit_can_be_switched_off_for_load_tests(client, settings):
     settings.RATELIMIT_ENABLE = False
     answers = {post(client, api_payload(email=f"load{i}@example.org")).status_code for i in range(3)}
     assert answers == {201}
+
+
+@pytest.mark.parametrize("escaped", ['"\\ud800"', '"Ana\\udfff"'])
+def test_unpaired_surrogate_in_json_is_a_400_not_a_500(client, escaped):
+    body = '{"kind": "run", "first_name": ' + escaped + ', "last_name": "Ruiz"}'
+    response = client.post(URL, body, content_type="application/json")
+    assert response.status_code == 400
+    assert not SignUp.objects.exists()
