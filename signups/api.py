@@ -18,7 +18,6 @@ from rest_framework import serializers, status
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import ParseError, UnsupportedMediaType
 from rest_framework.generics import ListAPIView, RetrieveAPIView
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -216,16 +215,6 @@ class SignUpErrorsSerializer(serializers.Serializer):
     errors = serializers.DictField(child=FieldErrorsField(), help_text="Messages per field name.")
 
 
-class BoundedJSONParser(JSONParser):
-    """DRF's JSON parser, but JSON nested deeper than Python's recursion limit is a 400, not a 500."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError:
-            raise ParseError(_("JSON nested too deeply.")) from None
-
-
 PARTNER_KEY_HEADER = "X-Partner-Key"
 UNKNOWN_PARTNER = object()
 
@@ -261,7 +250,6 @@ class SignUpListCreateApi(AcceptLanguageMixin, ListAPIView):
     """``POST``: public sign-up (201 new, 200 known email). ``GET``: organizers' list (token)."""
 
     serializer_class = SignUpOutSerializer
-    parser_classes = [BoundedJSONParser, FormParser, MultiPartParser]
 
     def _is_intake(self) -> bool:
         # One URL, two audiences: POST is the public intake, GET the organizers' list.
@@ -275,6 +263,9 @@ class SignUpListCreateApi(AcceptLanguageMixin, ListAPIView):
         # (DRF would answer a body it cannot parse with {"detail": ...}).
         if self._is_intake() and isinstance(exc, ParseError | UnsupportedMediaType):
             return _refused(exc.status_code, "non_field_errors", exc.detail)
+        if self._is_intake() and isinstance(exc, RecursionError):
+            # JSON nested deeper than Python's recursion limit: the parser gives up, and so do we.
+            return _refused(status.HTTP_400_BAD_REQUEST, "non_field_errors", _("JSON nested too deeply."))
         return super().handle_exception(exc)
 
     def get_permissions(self):
