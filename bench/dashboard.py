@@ -62,6 +62,14 @@ def organizer():
             setattr(user, field, True)
     user.set_unusable_password()
     user.save()
+    try:  # organizer pages require a TOTP authenticator (organizing.access); none is asked for here
+        from allauth.mfa.models import Authenticator
+        from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+        if not Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists():
+            TOTP.activate(user, generate_totp_secret())
+    except ImportError:
+        pass
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]

@@ -108,19 +108,19 @@ def raw_join() -> int:
 
 
 PROPOSED_SQL = """
-    WITH located AS (
-        SELECT id, location FROM {table} WHERE location IS NOT NULL {batch}
-    ), hits AS (
+    WITH hits AS (
         SELECT DISTINCT ON (l.id, d.chamber) l.id, d.chamber, d.id AS district_id
-        FROM located l JOIN districts_district d ON ST_Intersects(d.geometry, l.location)
-        WHERE d.id IN ({ids_sql})
+        FROM {table} l JOIN districts_district d ON ST_Intersects(d.geometry, l.location)
+        WHERE d.id IN ({ids_sql}) {batch}
         ORDER BY l.id, d.chamber, d.geoid
     ), found AS (
         SELECT l.id,
                max(h.district_id) FILTER (WHERE h.chamber = 'cd') AS cd_id,
                max(h.district_id) FILTER (WHERE h.chamber = 'sldu') AS sldu_id,
                max(h.district_id) FILTER (WHERE h.chamber = 'sldl') AS sldl_id
-        FROM located l LEFT JOIN hits h ON h.id = l.id GROUP BY l.id
+        FROM {table} l LEFT JOIN hits h ON h.id = l.id
+        WHERE l.location IS NOT NULL {batch}
+        GROUP BY l.id
     )
     UPDATE {table} s
     SET cd_id = found.cd_id, sldu_id = found.sldu_id, sldl_id = found.sldl_id, districts_assigned_at = now()
@@ -147,12 +147,12 @@ def proposed(batch_size: int | None = None) -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT coalesce(min(id), 0), coalesce(max(id), 0) FROM {TABLE}")  # noqa: S608
         low, high = cursor.fetchone()
-    sql = PROPOSED_SQL.format(table=TABLE, batch="AND id >= %s AND id < %s", ids_sql=ids_sql)
+    sql = PROPOSED_SQL.format(table=TABLE, batch="AND l.id >= %s AND l.id < %s", ids_sql=ids_sql)
     done = 0
     for start in range(low, high + 1, batch_size):
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL work_mem = '64MB'")
-            cursor.execute(sql, [start, start + batch_size, *params])
+            cursor.execute(sql, [*params, start, start + batch_size, start, start + batch_size])
             done += cursor.rowcount
     return done
 

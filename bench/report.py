@@ -51,7 +51,13 @@ def render(r: dict, findings: str = "") -> str:
     add(f"| load average | {_f(la0[0], 2)} at the start, {_f(la1[0], 2)} at the end |")
     foreign = (m.get("foreign_processes_start") or []) + (m.get("foreign_processes_end") or [])
     add(f"| other processes busy | {'; '.join(foreign) if foreign else 'none seen at start or end'} |")
-    add(f"| wall time | {_f((r.get('wall_seconds') or 0) / 60, 1)} min |\n")
+    add(f"| wall time | {_f((r.get('wall_seconds') or 0) / 60, 1)} min |")
+    for rerun in r.get("reruns", []):
+        add(
+            f"| re-measured | {', '.join(rerun['sections'])} on {rerun['date']} (load {_f(rerun['loadavg'][0], 2)}): "
+            f"`{rerun['command']}` |"
+        )
+    add("")
 
     add("## Targets\n")
     add("| # | target | measured | verdict |\n|---|---|---|---|")
@@ -198,17 +204,17 @@ def render(r: dict, findings: str = "") -> str:
         if db.get("big"):
             add(f"Sign-ups: {db['big']['signups']:,} (queries also at {db.get('small', {}).get('signups', 'n/a')}).\n")
             add(
-                "| page | path | p95 uncached ms | p95 cached ms | queries (big) | queries (small) |\n"
-                "|---|---|---|---|---|---|"
+                "| page | path | status | p95 uncached ms | p95 cached ms | queries (big) | queries (small) |\n"
+                "|---|---|---|---|---|---|---|"
             )
             small = db.get("small", {}).get("urls", {})
             for name, u in db["big"]["urls"].items():
                 if not u.get("available"):
-                    add(f"| {name} | `{u['path']}` | not available | | | |")
+                    add(f"| {name} | `{u['path']}` | not available | | | | |")
                     continue
                 s = small.get(name, {})
                 add(
-                    f"| {name} | `{u['path']}` | {_f(u.get('p95_uncached_ms'))} | {_f(u.get('p95_cached_ms'))} | "
+                    f"| {name} | `{u['path']}` | {u.get('statuses')} | {_f(u.get('p95_uncached_ms'))} | {_f(u.get('p95_cached_ms'))} | "
                     f"{u.get('queries_uncached')} | {s.get('queries_uncached')} |"
                 )
             add("")
@@ -231,7 +237,10 @@ def render(r: dict, findings: str = "") -> str:
             f"| confirmations delivered | {ls['delivered']:,} ({ls['undelivered']} missing, {ls['duplicate_emails']} duplicates) |"
         )
         add(f"| delivered within 5 min of the burst's end | {ls.get('delivered_within_5_min', 'n/a'):,} |")
-        add(f"| last confirmation | {_f(ls['last_email_after_burst_s'])} s after the burst ended |")
+        add(
+            f"| last confirmation seen | {_f(ls['last_email_after_burst_s'])} s after the burst ended (the bench waits "
+            f"at most {r['params'].get('live_wait_limit', 'n/a')} s after it, then counts what is missing) |"
+        )
         lb, lq = ls["latency_burst_ms"], ls["latency_quiet_ms"]
         add(f"| latency in the burst | p50 {_f(lb['p50'])} ms, p99 {_f(lb['p99'])} ms, max {_f(lb['max'])} ms |")
         add(f"| latency outside it | p50 {_f(lq['p50'])} ms, p99 {_f(lq['p99'])} ms, max {_f(lq['max'])} ms |")
@@ -250,7 +259,7 @@ def render(r: dict, findings: str = "") -> str:
             )
         for c in dr["celery"]:
             add(
-                f"| Celery, {c['worker_nodes']} worker(s) x `--concurrency 2` ({c['sent']:,} of {c['queued']:,}) | {_f(c['per_s'])} |"
+                f"| Celery, {c['worker_nodes']} worker(s) x `--concurrency {c.get('concurrency', 2)}` ({c['sent']:,} of {c['queued']:,}) | {_f(c['per_s'])} |"
             )
         add("")
     if ls.get("memory"):

@@ -507,6 +507,8 @@ class Bench:
         for nodes, concurrency in ((1, 2), (2, 2), (1, 8)):
             self.stop_workers()
             self.truncate()
+            # Tasks left from earlier sections would only find their rows gone: drop them.
+            subprocess.run(["redis-cli", "-u", REDIS_BROKER, "FLUSHDB"], check=True, capture_output=True)
             tag = self.tag(f"drain{nodes}")
             zips = loadgen.read_zips(str(self.zips))
             asyncio.run(
@@ -566,8 +568,23 @@ class Bench:
 
     def run(self) -> None:
         only = set(self.args.only.split(",")) if self.args.only else None
-        self.results["machine"] = self.machine()
-        self.results["command"] = " ".join(["python -m bench.run", *sys.argv[1:]])
+        machine = self.machine()
+        command = " ".join(["python -m bench.run", *sys.argv[1:]])
+        if self.args.update and RESULTS_JSON.exists():
+            # Re-measure some sections into the recorded results; each keeps its own run's ratios.
+            previous = json.loads(RESULTS_JSON.read_text())
+            self.results = previous | {"sections": previous.get("sections", {})}
+            self.results.setdefault("reruns", []).append(
+                {
+                    "command": command,
+                    "date": machine["date"],
+                    "loadavg": machine["loadavg_start"],
+                    "sections": sorted(only or []),
+                }
+            )
+        else:
+            self.results["machine"] = machine
+            self.results["command"] = command
         log(f"scale {self.scale_name}: {self.scale}")
         self.prepare()
         self.start_sink()
@@ -597,9 +614,10 @@ class Bench:
                 self.results["sections"].setdefault(name, {})["wall_seconds"] = time.monotonic() - t
         finally:
             self.stop_all()
-        self.results["machine"]["loadavg_end"] = os.getloadavg()
-        self.results["machine"]["foreign_processes_end"] = _foreign_busy()
-        self.results["wall_seconds"] = time.monotonic() - started
+        if not self.args.update:
+            self.results["machine"]["loadavg_end"] = os.getloadavg()
+            self.results["machine"]["foreign_processes_end"] = _foreign_busy()
+            self.results["wall_seconds"] = time.monotonic() - started
         RESULTS_JSON.write_text(json.dumps(self.results, indent=1, default=str))
         from bench.report import render
 
@@ -692,7 +710,9 @@ def _commit_latency_ms(db) -> float:
     """Median time of a one-row committed UPDATE: the WAL flush (fsync) every write transaction waits for."""
     times = []
     with db.cursor() as cursor:
-        cursor.execute("CREATE TEMP TABLE bench_commit (v int)")
+        # A regular table: a temporary one writes no WAL, so its commits flush nothing.
+        cursor.execute("DROP TABLE IF EXISTS bench_commit")
+        cursor.execute("CREATE TABLE bench_commit (v int)")
         cursor.execute("INSERT INTO bench_commit VALUES (0)")
         for _ in range(20):
             start = time.perf_counter()
@@ -743,6 +763,7 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=0, help="closed-loop repetitions (default 3)")
     parser.add_argument("--seconds", type=int, default=0, help="seconds per closed-loop run")
+    parser.add_argument("--update", action="store_true", help="with --only: replace those sections in results.json")
     parser.add_argument("--port", type=int, default=8800)
     parser.add_argument("--smtp-port", type=int, default=2525)
     args = parser.parse_args()
