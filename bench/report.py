@@ -98,11 +98,24 @@ def render(r: dict, findings: str = "") -> str:
     db = sec.get("dashboard", {})
     if db.get("big"):
         urls = db["big"]["urls"]
-        avail = [n for n, u in urls.items() if u.get("available")]
-        add(
-            f"| 4 | dashboard p95 / query counts | {', '.join(avail) if avail else 'not available yet'} | "
-            f"{'see below' if avail else 'n/a'} |"
-        )
+        small = db.get("small", {}).get("urls", {})
+        avail = {n: u for n, u in urls.items() if u.get("available") and u.get("p95_uncached_ms") is not None}
+        if not avail:
+            add("| 4 | dashboard | not available yet | n/a |")
+        else:
+            tiles = {n: u for n, u in avail.items() if n.startswith("tile")}
+            pages = {n: u for n, u in avail.items() if n not in tiles}
+            same = all(u.get("queries_uncached") == small.get(n, {}).get("queries_uncached") for n, u in avail.items())
+            unc = sum(u["p95_uncached_ms"] < 100 for u in pages.values())
+            cac = sum(u["p95_cached_ms"] < 10 for u in avail.values())
+            til = sum(u["p95_uncached_ms"] < 150 for u in tiles.values())
+            add(
+                f"| 4 | dashboard ({db['big']['signups']:,} sign-ups): same query count at 1,000 and 100,000 | "
+                f"{'same on every URL' if same else 'differs (see below)'} | {_met(same)} |"
+            )
+            add(f"| 4 | API and pages p95 < 100 ms uncached | {unc} of {len(pages)} | {_met(unc == len(pages))} |")
+            add(f"| 4 | p95 < 10 ms cached | {cac} of {len(avail)} | {_met(cac == len(avail))} |")
+            add(f"| 4 | tile p95 < 150 ms uncached | {til} of {len(tiles)} | {_met(til == len(tiles))} |")
     else:
         add("| 4 | dashboard | not measured in this run | n/a |")
     ls = sec.get("livestream", {})
