@@ -71,6 +71,13 @@ class Language(models.TextChoices):
 
 
 class SignUpQuerySet(models.QuerySet):
+    def with_email(self, email: str):
+        """The sign-up of an email, any case, through the LOWER(email) unique index.
+
+        (``email__iexact`` compiles to UPPER(...) and would scan the whole table.)
+        """
+        return self.alias(email_lower=Lower("email")).filter(email_lower=(email or "").strip().lower())
+
     def runners(self):
         return self.filter(wants_to_run=True)
 

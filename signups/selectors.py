@@ -40,7 +40,7 @@ def signup_list(*, user, filters: dict):
 
 def signup_by_email(email: str) -> SignUp | None:
     """The one sign-up of this address (case-insensitive), or None."""
-    return SignUp.objects.filter(email__iexact=(email or "").strip()).first()
+    return SignUp.objects.with_email(email).first()
 
 
 def signup_related_rows(signup: SignUp) -> list:

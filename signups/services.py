@@ -65,7 +65,7 @@ def signup_create(
     for _attempt in range(3):
         try:
             with transaction.atomic():
-                signup = SignUp.objects.select_for_update().filter(email__iexact=email).first()
+                signup = SignUp.objects.select_for_update().with_email(email).first()
                 created = signup is None
                 signup = _apply(signup or SignUp(email=email), kind=kind, data=data, location=location)
                 if any(_follow_up(signup)):
