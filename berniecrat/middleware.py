@@ -10,6 +10,11 @@ browser, its back/forward cache or a proxy) to every response that carries perso
   ``mark_personal(request)`` inside it (supporters' thank-you, confirm and unsubscribe
   pages; the sign-up API's answers).
 
+The one exception: a view decorated with ``@no_personal_data`` answers signed-in users
+with figures only (the coverage map's tiles: counts per district, never a person), so
+its own ``Cache-Control`` (``private, max-age=60``) is kept. It must still say
+``private`` (who asks decides the answer), and a request marked personal wins.
+
 Also, the Swagger UI page (``/api/v1/docs/``, drf-spectacular's template with an inline
 script and style, no personal data) gets the one relaxation of the content security
 policy it needs; every other page runs under the strict policy of ``settings.base``.
@@ -41,6 +46,19 @@ def personal_data(view):
     return wrapped
 
 
+def no_personal_data(view):
+    """View decorator: the responses of ``view`` hold no personal data, even for a signed-in user,
+    so they keep the view's own (private) caching headers."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response.no_personal_data = True
+        return response
+
+    return wrapped
+
+
 def _signed_in(request) -> bool:
     user = request.__dict__.get("user")
     if isinstance(user, SimpleLazyObject):
@@ -55,7 +73,10 @@ class PersonalDataMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if getattr(request, "personal_data", False) or getattr(response, "personal_data", False) or _signed_in(request):
+        marked = getattr(request, "personal_data", False) or getattr(response, "personal_data", False)
+        # Honoured only with ``private``: a response that depends on who asks never goes to a shared cache.
+        counts_only = getattr(response, "no_personal_data", False) and "private" in response.get("Cache-Control", "")
+        if marked or (_signed_in(request) and not counts_only):
             patch_cache_control(response, no_store=True, private=True, max_age=0)
             response.headers.pop("Expires", None)
         if request.path_info == _docs_path():

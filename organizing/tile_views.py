@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
+from berniecrat.middleware import no_personal_data
 from districts.models import Chamber
 
 from .access import organizer_required
@@ -42,6 +43,7 @@ def _check_chamber(chamber: str) -> None:
 
 @require_GET
 @organizer_required
+@no_personal_data  # counts per district only: the browser may keep a tile for CACHE_SECONDS
 @gzip_page
 def district_tile(request, chamber: str, z: int, x: int, y: int):
     """One Mapbox Vector Tile of the organizer's districts of ``chamber``, shaded by coverage.
