@@ -237,3 +237,40 @@ def test_navigation_links_board_and_my_candidates(ny_client):
 def test_a_point_outside_every_district_still_shows_a_candidate(ny_client):
     candidate = SignUpFactory(location=Point(-40.0, 30.0, srid=4326))
     assert ny_client.get(f"/organize/candidates/{candidate.pk}/").status_code == 200
+
+
+# The candidate page after AUTH: the candidate (with candidacy, organizer, districts), its
+# matches, which of them were introduced, the introductions, the stage history, the
+# form's organizer choices, and the audit record of the view.
+CANDIDATE_PAGE = AUTH + 7
+
+
+def test_candidate_page_query_count_does_not_grow_with_volunteers_matches_or_history(
+    ny_client, ny_organizer, django_assert_num_queries
+):
+    candidate = located(EMPIRE_STATE, consent_email=True)
+    services.candidacy_update(
+        signup_id=candidate.pk, by=ny_organizer, organizer=ny_organizer, skills_wanted=["data", "legal"]
+    )
+    services.candidacy_set_stage(signup_id=candidate.pk, stage=Stage.CONTACTED, by=ny_organizer)
+    helper = volunteer(EMPIRE_STATE, skills=["data"])
+    services.introduction_create(candidate_id=candidate.pk, volunteer_id=helper.pk, by=ny_organizer)
+    url = f"/organize/candidates/{candidate.pk}/"
+    ny_client.get(url)  # GeoDjango reads the SRID's units once per process (the match distances)
+
+    with django_assert_num_queries(CANDIDATE_PAGE):
+        response = ny_client.get(url)
+    assert len(response.context["matches"]) == 1 and len(response.context["history"]) == 1
+
+    helpers = [volunteer(EMPIRE_STATE, skills=["data", "legal"], last_name=f"V{i}") for i in range(30)]
+    for other in helpers[:6]:
+        services.introduction_create(candidate_id=candidate.pk, volunteer_id=other.pk, by=ny_organizer)
+    for stage in (Stage.INTERESTED, Stage.TRAINING, Stage.FILED):
+        services.candidacy_set_stage(signup_id=candidate.pk, stage=stage, by=ny_organizer)
+
+    with django_assert_num_queries(CANDIDATE_PAGE):
+        response = ny_client.get(url)
+    assert len(response.context["matches"]) == 25  # MATCHES_SHOWN of 31 volunteers
+    # Six of the seven introduced are among them: the first helper shares one skill only, so comes 26th.
+    assert sum(match.introduced for match in response.context["matches"]) == 6
+    assert len(response.context["introductions"]) == 7 and len(response.context["history"]) == 4
