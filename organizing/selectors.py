@@ -32,8 +32,7 @@ import dataclasses
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Case, CharField, F, Func, IntegerField, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import TruncDay, TruncHour
+from django.db.models import Case, CharField, DateTimeField, F, Func, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 
 from districts.models import BoundarySet, Chamber, District
@@ -301,42 +300,53 @@ def _people_sql(people, *, filed: bool = False) -> tuple[str, list]:
         return f"SELECT NULL::bigint AS cd_id, NULL::bigint AS sldu_id, NULL::bigint AS sldl_id{column} WHERE false", []
 
 
-def _counts_cte(*, user, filters: CoverageFilters) -> tuple[str, list]:
-    """``WITH candidates, volunteers, counts``: people per district id, every chamber, in one pass
-    (``counts(id, candidates, filed, volunteers)``).
+def _counts_cte(*, user, filters: CoverageFilters, chambers: tuple = CHAMBERS) -> tuple[str, list]:
+    """``WITH counts``: people per district id of ``chambers``, counted in one pass over the sign-ups
+    (``counts(id, everyone, candidates, filed, volunteers)``).
 
-    The candidates and volunteers are read once each (materialised) and counted per
-    district of every chamber in one GROUP BY (district ids are unique across
-    chambers): ``counts(id, candidates, volunteers)`` for the stored, current-map
-    districts. A nationwide list joins this instead of counting per district.
+    The candidates and the volunteers are read once each (index-only scans of the
+    ``signup_*_coverage`` indexes), summed per combination of their districts
+    (``places``: a few thousand rows), then per district of every chamber at once
+    (``GROUPING SETS``; district ids are unique across chambers), plus one row with
+    ``everyone`` true and ``id`` null that counts them all, located or not. A
+    nationwide list joins this instead of counting per district.
     """
     candidates_sql, candidates_params = _people_sql(coverage_candidates(user=user, filters=filters), filed=True)
     volunteers_sql, volunteers_params = _people_sql(coverage_volunteers(user=user, filters=filters))
+    columns = [f"{chamber}_id" for chamber in chambers]
+    sets = ", ".join(f"({column})" for column in columns)
     sql = f"""
-        WITH candidates AS MATERIALIZED ({candidates_sql}),
-             volunteers AS MATERIALIZED ({volunteers_sql}),
+        WITH people AS (
+                 SELECT cd_id, sldu_id, sldl_id, 1 AS c, filed AS f, 0 AS v FROM ({candidates_sql}) AS candidates
+                 UNION ALL
+                 SELECT cd_id, sldu_id, sldl_id, 0, 0, 1 FROM ({volunteers_sql}) AS volunteers
+             ),
+             places AS (
+                 SELECT {", ".join(columns)}, sum(c) AS c, sum(f) AS f, sum(v) AS v
+                   FROM people GROUP BY {", ".join(columns)}
+             ),
              counts AS (
-                 SELECT id, sum(c)::int AS candidates, sum(f)::int AS filed, sum(v)::int AS volunteers
-                   FROM (
-                         SELECT cd_id AS id, 1 AS c, filed AS f, 0 AS v FROM candidates
-                         UNION ALL SELECT sldu_id, 1, filed, 0 FROM candidates
-                         UNION ALL SELECT sldl_id, 1, filed, 0 FROM candidates
-                         UNION ALL SELECT cd_id, 0, 0, 1 FROM volunteers
-                         UNION ALL SELECT sldu_id, 0, 0, 1 FROM volunteers
-                         UNION ALL SELECT sldl_id, 0, 0, 1 FROM volunteers
-                        ) AS assigned
-                  WHERE id IS NOT NULL
-                  GROUP BY id
+                 SELECT coalesce({", ".join(columns)}) AS id, GROUPING({", ".join(columns)}) = {2 ** len(columns) - 1}
+                          AS everyone,
+                        coalesce(sum(c), 0)::int AS candidates, coalesce(sum(f), 0)::int AS filed,
+                        coalesce(sum(v), 0)::int AS volunteers
+                   FROM places
+                  GROUP BY GROUPING SETS ({sets}, ())
              )
     """  # noqa: S608 (Django's own compiled SQL; values are parameters)
     return sql, [*candidates_params, *volunteers_params]
 
 
-def _chamber_rows_sql(*, user, filters: CoverageFilters, chamber: str, state: str | None, fields: tuple) -> tuple:
-    """SQL for one chamber's districts with ``candidates`` and ``volunteers`` columns, to follow
-    ``_counts_cte``; None when the organizer may see no district."""
+def _chamber_rows_sql(
+    *, user, filters: CoverageFilters, chamber: str, state: str | None, fields: tuple, bbox=None
+) -> tuple:
+    """SQL for one chamber's districts (those whose bounding box meets ``bbox``, if given) with
+    ``candidates``, ``filed`` and ``volunteers`` columns, to follow ``_counts_cte``; None when the
+    organizer may see no district."""
     if filters.vintage_for(chamber) is None:
         districts = coverage_districts(user=user, filters=filters, chamber=chamber, state=state).order_by()
+        if bbox is not None:
+            districts = districts.filter(geometry__bboverlaps=bbox)
         try:
             inner_sql, inner_params = _values(districts, ("id", *fields)).query.sql_with_params()
         except EmptyResultSet:  # an organizer without states: nothing to count
@@ -352,6 +362,8 @@ def _chamber_rows_sql(*, user, filters: CoverageFilters, chamber: str, state: st
         )
     # Another vintage: people by location, district_counts' subqueries.
     counts = district_counts(user=user, filters=filters, chamber=chamber, state=state).order_by()
+    if bbox is not None:
+        counts = counts.filter(geometry__bboverlaps=bbox)
     try:
         return _values(counts, (*fields, "candidates", "filed", "volunteers")).query.sql_with_params()
     except EmptyResultSet:
@@ -369,20 +381,20 @@ def _values(queryset, fields: tuple):
     return queryset.values(*names, **expressions)
 
 
-def district_count_rows(*, user, filters: CoverageFilters, chamber: str, state: str | None = None, fields=()):
-    """The same districts and counts as ``district_counts``, as plain rows for long lists (one query).
-
-    Each row is a dict of ``fields`` (District columns such as ``geoid``, ``ocd_id``,
-    ``name``, ``state``, or ``vintage``) plus ``candidates``, ``volunteers`` and ``status``, ordered by
-    state and GEOID. Counted in one pass over the sign-ups (``_counts_cte``) rather
-    than per district, so a nationwide list (the API, the CSV export) costs about as
-    much as a state's.
-    """
-    cte_sql, cte_params = _counts_cte(user=user, filters=filters)
+def district_count_rows_sql(
+    *, user, filters: CoverageFilters, chamber: str, state: str | None = None, fields=(), bbox=None
+) -> tuple[str, list] | None:
+    """The SQL of ``district_count_rows`` (``bbox``: only districts whose bounding box meets it,
+    GiST-indexed), to run or to build on (a map tile); None when the organizer may see no district."""
+    if state is not None and (not filters.states or state in filters.states):
+        # Only this state's people can be in its districts (an organizer sees a sign-up
+        # by its state): counting them alone reads a range of the coverage indexes.
+        filters = dataclasses.replace(filters, states=(state,))
+    cte_sql, cte_params = _counts_cte(user=user, filters=filters, chambers=(chamber,))
     fields = tuple(dict.fromkeys(("state", "geoid", *fields)))
-    part = _chamber_rows_sql(user=user, filters=filters, chamber=chamber, state=state, fields=fields)
+    part = _chamber_rows_sql(user=user, filters=filters, chamber=chamber, state=state, fields=fields, bbox=bbox)
     if part is None:
-        return []
+        return None
     rows_sql, rows_params = part
     sql = f"""{cte_sql}
         SELECT listed.*,
@@ -392,20 +404,52 @@ def district_count_rows(*, user, filters: CoverageFilters, chamber: str, state: 
           FROM ({rows_sql}) AS listed
          ORDER BY state, geoid
     """  # noqa: S608
+    return sql, [*cte_params, *rows_params]
+
+
+def district_count_rows(*, user, filters: CoverageFilters, chamber: str, state: str | None = None, fields=()):
+    """The same districts and counts as ``district_counts``, as plain rows for long lists (one query).
+
+    Each row is a dict of ``fields`` (District columns such as ``id``, ``geoid``, ``ocd_id``,
+    ``name``, ``state``, or ``vintage``) plus ``candidates``, ``filed``, ``volunteers`` and
+    ``status``, ordered by state and GEOID. Counted in one pass over the sign-ups
+    (``_counts_cte``) rather than per district, so a nationwide list (the API, the CSV
+    export) costs about as much as a state's, and a state's reads only its own people.
+    """
+    found = district_count_rows_sql(user=user, filters=filters, chamber=chamber, state=state, fields=fields)
+    if found is None:
+        return []
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*cte_params, *rows_params])
+        cursor.execute(*found)
         columns = [column.name for column in cursor.description]
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
-def coverage_summary_build(*, user, filters: CoverageFilters) -> dict:
-    """The dashboard's figures, computed now (two queries). See ``coverage_summary``."""
-    candidates_sql, candidates_params = _people_sql(coverage_candidates(user=user, filters=filters))
-    volunteers_sql, volunteers_params = _people_sql(coverage_volunteers(user=user, filters=filters))
+# District fields a list of districts shows (``district_list``); the rest stay deferred.
+LIST_FIELDS = ("id", "boundary_set_id", "chamber", "state", "code", "geoid", "ocd_id", "name", "seats", "voting")
 
+
+def district_list(*, user, filters: CoverageFilters, chamber: str, state: str | None = None) -> list[District]:
+    """``district_counts`` as a list of Districts (``LIST_FIELDS`` loaded, the geometry deferred),
+    each with ``candidates``, ``filed``, ``volunteers`` and ``status``: the same numbers counted
+    in one pass (``district_count_rows``) instead of per district. One query."""
+    rows = district_count_rows(user=user, filters=filters, chamber=chamber, state=state, fields=LIST_FIELDS)
+    names = [field.attname for field in District._meta.concrete_fields if field.attname in LIST_FIELDS]
+    districts = []
+    for row in rows:
+        district = District.from_db(connection.alias, names, [row[name] for name in names])
+        for extra in ("candidates", "filed", "volunteers", "status"):
+            setattr(district, extra, row[extra])
+        districts.append(district)
+    return districts
+
+
+def coverage_summary_build(*, user, filters: CoverageFilters) -> dict:
+    """The dashboard's figures, computed now (one query). See ``coverage_summary``."""
     # The districts of the three chambers in one query: ``_counts_cte`` joined to each
-    # chamber's districts, summed per state; a few scans of the sign-ups however many
-    # districts there are.
+    # chamber's districts, summed per state, and its ``everyone`` row (everyone counts
+    # there, located or not: a sign-up still being geocoded has no district yet); one
+    # pass over the sign-ups however many districts there are.
     parts, params = [], []
     for chamber in CHAMBERS:
         part = _chamber_rows_sql(
@@ -436,6 +480,12 @@ def coverage_summary_build(*, user, filters: CoverageFilters) -> dict:
         params.extend([chamber, *inner_params])
     rows = []
     if parts:
+        parts.append(
+            """
+            SELECT NULL AS chamber, NULL AS state, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, candidates, volunteers
+              FROM counts WHERE everyone
+            """
+        )
         cte_sql, cte_params = _counts_cte(user=user, filters=filters)
         sql = cte_sql + " UNION ALL ".join(parts)
         with connection.cursor() as cursor:
@@ -454,8 +504,12 @@ def coverage_summary_build(*, user, filters: CoverageFilters) -> dict:
     }
     states: dict[str, dict] = {}
     chambers = {chamber: dict(empty) for chamber in CHAMBERS}
+    run = volunteer = 0
     for row in rows:
         chamber, state = row["chamber"], row["state"]
+        if chamber is None:  # the everyone row
+            run, volunteer = int(row["candidates"]), int(row["volunteers"])
+            continue
         states.setdefault(state, {chamber: dict(empty) for chamber in CHAMBERS})[chamber] = {
             key: int(row[key]) for key in empty
         }
@@ -470,13 +524,6 @@ def coverage_summary_build(*, user, filters: CoverageFilters) -> dict:
         total["candidates"] += int(row["candidates"])
         total["volunteers"] += int(row["volunteers"])
 
-    # Everyone counts here, located or not (a sign-up still being geocoded has no district yet).
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT count(*) FROM ({candidates_sql}) AS c), (SELECT count(*) FROM ({volunteers_sql}) AS v)",  # noqa: S608
-            [*candidates_params, *volunteers_params],
-        )
-        run, volunteer = cursor.fetchone()
     return {
         "national": is_national(user=user, filters=filters),
         "signups": {"run": run, "volunteer": volunteer},
@@ -538,6 +585,15 @@ def coverage_summary(*, user, filters: CoverageFilters) -> dict:
 
 # --- Sign-ups over time ----------------------------------------------------------
 
+
+class _QuarterHour(Func):
+    """The quarter hour (UTC) a time falls in. Every time zone's offset is a whole number of
+    quarter hours, so each quarter lies in one local hour and one local day."""
+
+    template = "date_bin('15 minutes', %(expressions)s, TIMESTAMPTZ '2000-01-01 00:00:00+00')"
+    output_field = DateTimeField()
+
+
 HOURS_SHOWN = 48
 
 
@@ -550,7 +606,8 @@ def signups_over_time(*, user, filters: CoverageFilters, unit: str, start=None, 
     ``total``). Only periods with sign-ups are returned; ``start``/``end`` (aware
     datetimes, end exclusive) narrow ``created_at`` further.
     """
-    trunc = {"day": TruncDay, "hour": TruncHour}[unit]
+    if unit not in ("day", "hour"):
+        raise ValueError(f"no such unit: {unit}")
     parts, params = [], []
     for people, column in (
         (coverage_people(user=user, filters=filters), "total"),
@@ -563,7 +620,7 @@ def signups_over_time(*, user, filters: CoverageFilters, unit: str, start=None, 
             people = people.filter(created_at__lt=end)
         try:
             sql, sql_params = (
-                people.order_by().annotate(period=trunc("created_at")).values("period").query.sql_with_params()
+                people.order_by().annotate(period=_QuarterHour("created_at")).values("period").query.sql_with_params()
             )
         except EmptyResultSet:
             continue
@@ -572,14 +629,22 @@ def signups_over_time(*, user, filters: CoverageFilters, unit: str, start=None, 
         params.extend(sql_params)
     if not parts:
         return []
-    # Everyone, the candidates and the volunteers, one pass each, summed per period.
+    # Everyone, the candidates and the volunteers, one pass each, summed per quarter hour
+    # (UTC), then the quarters per day or hour of the site's time zone: converting a few
+    # thousand quarters costs far less than converting every sign-up's time.
+    period_sql, period_params = connection.ops.datetime_trunc_sql(
+        unit, "quarter", (), timezone.get_current_timezone_name()
+    )
     sql = f"""
-        SELECT period, sum(total)::int AS total, sum(run)::int AS run, sum(volunteer)::int AS volunteer
-          FROM ({" UNION ALL ".join(parts)}) AS periods
-         GROUP BY period ORDER BY period
+        SELECT {period_sql} AS period, sum(total)::int AS total, sum(run)::int AS run,
+               sum(volunteer)::int AS volunteer
+          FROM (SELECT period AS quarter, sum(total) AS total, sum(run) AS run, sum(volunteer) AS volunteer
+                  FROM ({" UNION ALL ".join(parts)}) AS periods
+                 GROUP BY period) AS quarters
+         GROUP BY 1 ORDER BY 1
     """  # noqa: S608 (Django's own compiled SQL; values are parameters)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [*period_params, *params])
         rows = cursor.fetchall()
     # Truncated in the site's time zone, the periods come back as local wall-clock times.
     tz = timezone.get_current_timezone()

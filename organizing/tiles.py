@@ -8,8 +8,8 @@ whose bounding box meets the tile, each with ``geoid``, ``ocd_id``, ``name``,
 ``candidates``, ``filed`` (candidates who have filed or are on the ballot) and
 ``volunteers``, and the District's primary key as the feature id (MapLibre's
 hover state keys on it). The counts come from
-``organizing.selectors.district_counts``, the same numbers as the dashboard's
-tables; this module only adds the geometry.
+``organizing.selectors.district_count_rows_sql``, the same numbers as the
+dashboard's tables; this module only adds the geometry.
 
 Geometry is simplified to half a screen pixel of the tile's zoom in Web Mercator
 before ``ST_AsMVTGeom`` quantises it to the tile grid, so a country-level tile
@@ -22,14 +22,13 @@ import math
 from django.contrib.gis.db.models import Extent, GeometryField
 from django.contrib.gis.geos import Polygon
 from django.core.cache import cache
-from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Func
 
 from districts.models import Chamber
 
 from .filters import CoverageFilters
-from .selectors import coverage_districts, district_counts, is_national, organizer_scope_key
+from .selectors import coverage_districts, district_count_rows_sql, is_national, organizer_scope_key
 
 logger = logging.getLogger(__name__)
 
@@ -97,34 +96,29 @@ def coverage_tile_build(*, user, filters: CoverageFilters, chamber: str, z: int,
     organizer's states meets the tile)."""
     if chamber not in Chamber.values or not tile_is_valid(z, x, y):
         raise ValueError(f"no such tile: {chamber}/{z}/{x}/{y}")
-    counts = (
-        district_counts(user=user, filters=filters, chamber=chamber)
-        .filter(geometry__bboverlaps=tile_bbox(z, x, y, margin=BUFFER / EXTENT))
-        .order_by()
+    found = district_count_rows_sql(
+        user=user, filters=filters, chamber=chamber, fields=("id",), bbox=tile_bbox(z, x, y, margin=BUFFER / EXTENT)
     )
-    try:
-        counts_sql, counts_params = counts.values(
-            "id", "candidates", "filed", "volunteers", "status"
-        ).query.sql_with_params()
-    except EmptyResultSet:  # the ORM knows there is nothing to see (an organizer without states)
+    if found is None:  # the organizer may see no district (no states)
         return b""
+    counts_sql, counts_params = found
     tolerance = WORLD_METRES / 2**z / EXTENT * SIMPLIFY_UNITS
     tolerance_degrees = tolerance / DEGREE_METRES * PRESIMPLIFY_FACTOR
-    # The counts are a subquery (they may be grouped); the geometry is joined to
-    # its result, so it is never part of a GROUP BY.
+    # The counts (one pass over the sign-ups, grouped) are a subquery; the geometry is
+    # joined to its result, so it is never part of a GROUP BY.
     sql = f"""
-        WITH counts AS ({counts_sql}),
+        WITH listed AS ({counts_sql}),
         features AS (
             SELECT d.id, d.geoid, d.ocd_id, d.name, d.state,
-                   counts.status::text AS status,
-                   counts.candidates::integer AS candidates,
-                   counts.filed::integer AS filed,
-                   counts.volunteers::integer AS volunteers,
+                   listed.status::text AS status,
+                   listed.candidates::integer AS candidates,
+                   listed.filed::integer AS filed,
+                   listed.volunteers::integer AS volunteers,
                    ST_AsMVTGeom(
                        ST_Simplify(ST_Transform(ST_Simplify(d.geometry, %s, true), 3857), %s, true),
                        ST_TileEnvelope(%s, %s, %s), %s, %s, true
                    ) AS geom
-              FROM counts JOIN districts_district d ON d.id = counts.id
+              FROM listed JOIN districts_district d ON d.id = listed.id
         )
         SELECT ST_AsMVT(features, %s, %s, 'geom', 'id') FROM features WHERE geom IS NOT NULL
     """  # noqa: S608 (counts_sql is Django's own compiled SQL; values are parameters)

@@ -158,11 +158,7 @@ def state_detail(request, state: str):
     leads = state_nominations(user=request.user, state=state)
     for chamber in selectors.CHAMBERS:
         nominations = nominations_by_district(leads, chamber=chamber)
-        districts = list(
-            selectors.district_counts(user=request.user, filters=filters, chamber=chamber, state=state).defer(
-                "geometry", "internal_point", "attributes"
-            )
-        )
+        districts = selectors.district_list(user=request.user, filters=filters, chamber=chamber, state=state)
         chambers.append(
             {
                 "key": chamber,

@@ -22,8 +22,8 @@ pytestmark = pytest.mark.django_db
 AUTH = 3
 # The filter form's list of loaded vintages.
 VINTAGES = 1
-# The coverage summary: districts of three chambers in one query, people in another.
-SUMMARY = 2
+# The coverage summary: districts of three chambers and everyone in one query.
+SUMMARY = 1
 # The coverage map's bounds (organizing.tile_views.coverage_map_context); the whole
 # country's map needs none.
 MAP = 1
