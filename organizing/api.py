@@ -34,14 +34,30 @@ FILTER_PARAMETERS = [
 ]
 
 
+FIGURE_KEYS = ("covered", "total", "percent", "filed", "filed_percent")
+
+
 def _figures(figures: dict) -> dict:
-    return {"covered": figures["covered"], "total": figures["total"], "percent": figures["percent"]}
+    return {key: figures[key] for key in FIGURE_KEYS}
 
 
 _FIGURES = inline_serializer(
     "CoverageFigures",
-    {"covered": serializers.IntegerField(), "total": serializers.IntegerField(), "percent": serializers.FloatField()},
+    {
+        "covered": serializers.IntegerField(help_text="Districts with at least one would-be candidate."),
+        "total": serializers.IntegerField(help_text="Districts counted (no Census placeholder areas)."),
+        "percent": serializers.FloatField(
+            allow_null=True, help_text="covered / total in percent, one decimal; null when total is 0."
+        ),
+        "filed": serializers.IntegerField(
+            help_text="Districts with a candidate who has filed, is on the ballot, won or lost (the second lens)."
+        ),
+        "filed_percent": serializers.FloatField(
+            allow_null=True, help_text="filed / total in percent, one decimal; null when total is 0."
+        ),
+    },
 )
+DISTRICT_KEYS = ("geoid", "ocd_id", "name", "candidates", "filed", "volunteers", "status")
 
 
 class CoverageApi(APIView):
@@ -107,8 +123,15 @@ class CoverageDistrictsApi(APIView):
                     "geoid": serializers.CharField(),
                     "ocd_id": serializers.CharField(),
                     "name": serializers.CharField(),
-                    "candidates": serializers.IntegerField(),
-                    "volunteers": serializers.IntegerField(),
+                    "candidates": serializers.IntegerField(help_text="Would-be candidates in the district."),
+                    "filed": serializers.IntegerField(
+                        help_text="Of these, candidates who have filed, are on the ballot, won or lost."
+                    ),
+                    "volunteers": serializers.IntegerField(help_text="Volunteers in the district."),
+                    "status": serializers.ChoiceField(
+                        choices=["none", "volunteers", "candidate", "filed"],
+                        help_text="filed, else candidate when covered, else volunteers, else none.",
+                    ),
                 },
                 many=True,
             ),
@@ -125,6 +148,4 @@ class CoverageDistrictsApi(APIView):
         rows = selectors.district_count_rows(
             user=request.user, filters=filters, chamber=chamber, fields=("ocd_id", "name")
         )
-        return Response(
-            [{key: row[key] for key in ("geoid", "ocd_id", "name", "candidates", "volunteers")} for row in rows]
-        )
+        return Response([{key: row[key] for key in DISTRICT_KEYS} for row in rows])

@@ -76,6 +76,7 @@ DISTRICT_COLUMNS = [
     "seats",
     "voting",
     "candidates",
+    "filed",
     "volunteers",
     "status",
 ]

@@ -30,7 +30,7 @@ def test_coverage_shape_and_numbers(api):
     data = response.json()
     assert set(data) == {"signups", "chambers", "states"}
     assert data["signups"] == {"run": 3, "volunteer": 1}
-    assert data["chambers"]["sldl"] == {"covered": 3, "total": 150, "percent": 2.0}
+    assert data["chambers"]["sldl"] == {"covered": 3, "total": 150, "percent": 2.0, "filed": 0, "filed_percent": 0.0}
     assert set(data["chambers"]) == {"cd", "sldu", "sldl"}
     assert data["chambers"]["sldu"]["total"] == 63 and data["chambers"]["cd"]["total"] == 26
     assert data["states"] == [{"state": "NY", **data["chambers"]}]
@@ -56,7 +56,9 @@ def test_districts_of_a_chamber_with_counts(api):
         "ocd_id": house[0].ocd_id,
         "name": house[0].name,
         "candidates": 1,
+        "filed": 0,
         "volunteers": 1,
+        "status": "candidate",
     }
     assert all(row["candidates"] == 0 for row in data[1:])
 

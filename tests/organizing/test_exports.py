@@ -91,6 +91,7 @@ def test_district_export_has_every_district_with_its_counts(ny_client):
         "seats": "1",
         "voting": "true",
         "candidates": "1",
+        "filed": "0",
         "volunteers": "1",
         "status": "candidate",
     }

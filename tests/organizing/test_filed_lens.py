@@ -28,6 +28,20 @@ def independent_filed_count(chamber: str, state: str) -> int:
         return cursor.fetchone()[0]
 
 
+def independent_filed_by_district(chamber: str, state: str) -> dict[str, int]:
+    """GEOID -> runners in a filed stage, for the districts of the chamber in the state that have any."""
+    sql = f"""
+        SELECT d.geoid, count(*) FROM signups_signup s
+          JOIN pipeline_candidacy c ON c.signup_id = s.id
+          JOIN districts_district d ON d.id = s.{chamber}_id
+         WHERE s.wants_to_run AND s.state = %s AND c.stage = ANY(%s)
+         GROUP BY d.geoid
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [state, [str(stage) for stage in FILED_STAGES]])
+        return dict(cursor.fetchall())
+
+
 @pytest.fixture
 def pipeline_people(ny_organizer):
     """house[0]: filed; house[1]: on the ballot and another just new; house[2]: in training;
@@ -172,3 +186,52 @@ def test_api_district_list_takes_the_stage_filter(ny_organizer, pipeline_people)
     assert client.get("/api/v1/coverage/?stage=elected", **headers).status_code == 400
     response = client.get("/api/v1/coverage/districts/?stage=filed&chamber=sldl&state=NY", **headers)
     assert response.status_code == 200
+
+
+@pytest.fixture
+def api(ny_organizer):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=ny_organizer).key}")
+    return client
+
+
+def test_coverage_api_reports_the_filed_figures(api, pipeline_people):
+    data = api.get("/api/v1/coverage/").json()
+
+    (ny,) = data["states"]
+    for chamber in ("sldl", "sldu", "cd"):
+        figures = data["chambers"][chamber]
+        assert figures["filed"] == ny[chamber]["filed"] == independent_filed_count(chamber, "NY")
+        assert figures["filed_percent"] == round(100 * figures["filed"] / figures["total"], 1)
+    assert data["chambers"]["sldl"]["filed"] == 3  # filed, on the ballot, won; not training or withdrawn
+    assert api.get("/api/v1/coverage/?stage=training").json()["chambers"]["sldl"]["filed"] == 0
+
+
+def test_districts_api_and_export_report_filed_per_district(api, ny_client, pipeline_people):
+    import csv
+    import io
+
+    expected = independent_filed_by_district("sldl", "NY")
+    assert sorted(expected.values()) == [1, 1, 1]
+
+    listed = api.get("/api/v1/coverage/districts/?chamber=sldl&state=NY").json()
+    assert {row["geoid"]: row["filed"] for row in listed if row["filed"]} == expected
+    by_geoid = {row["geoid"]: row for row in listed}
+    assert (
+        by_geoid[pipeline_people[1].geoid]["candidates"] == 2
+        and by_geoid[pipeline_people[1].geoid]["status"] == "filed"
+    )
+    assert by_geoid[pipeline_people[2].geoid]["status"] == "candidate"
+
+    response = ny_client.get("/organize/export/districts.csv?chamber=sldl")
+    exported = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert {row["geoid"]: int(row["filed"]) for row in exported if row["filed"] != "0"} == expected
+
+
+def test_the_schema_documents_the_filed_figures(client):
+    components = client.get("/api/v1/schema/?format=json").json()["components"]["schemas"]
+    assert {"filed", "filed_percent"} <= set(components["CoverageFigures"]["properties"])
+    assert {"filed", "status"} <= set(components["CoverageDistrict"]["properties"])

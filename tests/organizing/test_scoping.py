@@ -124,7 +124,10 @@ def test_the_api_never_answers_with_another_state(ny_organizer, vermont, new_yor
         assert data["signups"]["volunteer"] == 0
     assert client.get("/api/v1/coverage/?state=VT").json() == {
         "signups": {"run": 0, "volunteer": 0},
-        "chambers": {chamber: {"covered": 0, "total": 0, "percent": None} for chamber in ("cd", "sldu", "sldl")},
+        "chambers": {
+            chamber: {"covered": 0, "total": 0, "percent": None, "filed": 0, "filed_percent": None}
+            for chamber in ("cd", "sldu", "sldl")
+        },
         "states": [],
     }
     for chamber in ("cd", "sldu", "sldl"):
