@@ -4,7 +4,39 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from organizing.access import admin_has_permission, admin_login
+from organizing.audit import audited_urls
+from pipeline import api_urls as pipeline_api_urls
+from pipeline.api import CandidateListQuery
+from signups import api_urls as signups_api_urls
+from signups.api import SignUpFilterSerializer
+
 from .health import healthz
+
+# Django's admin behind the organizer rule: allauth's login (its rate limits, the
+# TOTP step), and a TOTP authenticator set up (organizing.access).
+admin.site.login = admin_login(admin.site.login)
+admin.site.has_permission = admin_has_permission
+
+# The organizer APIs that answer with people record each answer in the audit log;
+# wrapped here so that signups and pipeline need not know the organizer side.
+signups_api = audited_urls(
+    signups_api_urls.urlpatterns,
+    app_name=signups_api_urls.app_name,
+    resources={"list": "signups", "detail": "signup {pk}"},
+    queries={"list": SignUpFilterSerializer},
+)
+candidates_api = audited_urls(
+    pipeline_api_urls.urlpatterns,
+    app_name=pipeline_api_urls.app_name,
+    resources={
+        "list": "candidates",
+        "detail": "candidate {pk}",
+        "matches": "candidate {pk} matches",
+        "introductions": "candidate {pk} introductions",
+    },
+    queries={"list": CandidateListQuery},
+)
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -14,9 +46,9 @@ urlpatterns = [
     path("organize/", include("organizing.urls")),
     path("organize/tiles/", include("organizing.tile_urls")),
     path("api/v1/districts/", include("districts.urls")),
-    path("api/v1/signups/", include("signups.api_urls")),
+    path("api/v1/signups/", include(signups_api)),
     path("api/v1/coverage/", include("organizing.api_urls")),
-    path("api/v1/candidates/", include("pipeline.api_urls")),
+    path("api/v1/candidates/", include(candidates_api)),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

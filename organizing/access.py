@@ -11,11 +11,17 @@ password alone is not enough. ``organizer_required`` (views) sends
 
 The API (``organizing.api``) authenticates with DRF tokens instead: tokens are
 made by an administrator (``create_organizer --token``) for scripts, not typed.
+
+Django's admin follows the same rule (``berniecrat/urls.py`` installs these):
+``admin_login`` replaces the admin's own password form by allauth's login, and
+``admin_has_permission`` lets in only active staff with TOTP set up; staff
+without it are sent to set it up first.
 """
 
 from functools import wraps
 from urllib.parse import urlencode
 
+from allauth.account.decorators import secure_admin_login
 from allauth.mfa.models import Authenticator
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
@@ -28,6 +34,13 @@ def has_totp(user) -> bool:
     return Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()
 
 
+def _totp_setup(next_url: str) -> HttpResponseRedirect:
+    # allauth's activation page asks for a fresh password first when the login is
+    # older than a few minutes, then shows the QR code.
+    query = urlencode({REDIRECT_FIELD_NAME: next_url})
+    return HttpResponseRedirect(f"{reverse('mfa_activate_totp')}?{query}")
+
+
 def organizer_required(view):
     """View decorator: signed in, with TOTP set up; otherwise redirected to do that first."""
 
@@ -37,10 +50,28 @@ def organizer_required(view):
         if not user.is_authenticated or not user.is_active:
             return redirect_to_login(request.get_full_path())
         if not has_totp(user):
-            # allauth's activation page asks for a fresh password first when the
-            # login is older than a few minutes, then shows the QR code.
-            query = urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})
-            return HttpResponseRedirect(f"{reverse('mfa_activate_totp')}?{query}")
+            return _totp_setup(request.get_full_path())
         return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def admin_has_permission(request) -> bool:
+    """``AdminSite.has_permission``: active staff who have set up TOTP."""
+    user = request.user
+    return user.is_active and user.is_staff and has_totp(user)
+
+
+def admin_login(login_view):
+    """Wrap ``admin.site.login``: anyone not signed in goes to allauth's login (with its rate
+    limits and TOTP step), signed-in non-staff get a 403, staff without TOTP set it up first."""
+
+    @secure_admin_login
+    @wraps(login_view)
+    def wrapped(request, *args, **kwargs):
+        if not has_totp(request.user):
+            next_url = request.GET.get(REDIRECT_FIELD_NAME) or reverse("admin:index")
+            return _totp_setup(next_url)
+        return login_view(request, *args, **kwargs)
 
     return wrapped

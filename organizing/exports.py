@@ -26,6 +26,7 @@ from pipeline.models import Stage
 
 from . import selectors
 from .access import organizer_required
+from .audit import audited_rows, coverage_filters
 from .filters import CoverageFilters
 
 CHUNK = 2000
@@ -139,11 +140,14 @@ def people_csv(request):
             raise Http404("No such district.")
         people = selectors.district_signups(user=request.user, filters=filters, district=district)
         name = f"people-{chamber}-{geoid}"
+        resource = f"district {chamber} {district.geoid}"
     else:
         people = selectors.coverage_people(user=request.user, filters=filters)
-        name = "people"
+        name = resource = "people"
     people = people.annotate(stage=PIPELINE_STAGE)
     rows = people.order_by("pk").values_list(*(field for _column, field in PEOPLE_COLUMNS)).iterator(chunk_size=CHUNK)
+    # Recorded in the audit log with the number of rows that left, once the stream ends.
+    rows = audited_rows(rows, user=request.user, resource=resource, filters=coverage_filters(filters))
     return _stream(f"{name}-{_stamp()}.csv", [column for column, _field in PEOPLE_COLUMNS], rows)
 
 

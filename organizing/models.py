@@ -57,3 +57,51 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.email
+
+
+class AuditEvent(models.Model):
+    """One disclosure of supporters' personal data to an organizer: a page, an export, an API
+    answer or an admin page that showed people, or a data request carried out.
+
+    It says who, when, how, what and how many, never whom: the resource is a label
+    made of primary keys and district codes, and the filters are the parsed values
+    of known parameters (choices, dates, state codes), never text an organizer typed.
+    So the log holds no personal data of supporters and outlives their deletion.
+    """
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("Viewed a page")
+        EXPORT = "export", _("Exported a CSV")
+        API = "api", _("API answer")
+        ADMIN = "admin", _("Admin page")
+        EXPORT_DATA = "export-data", _("Data request: export")
+        DELETE = "delete", _("Data request: delete")
+
+    user = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        related_name="audit_events",
+        # PROTECT: an organizer with a history is deactivated, never deleted, so the log keeps saying who.
+        help_text=_("Organizer who was shown the data."),
+    )
+    at = models.DateTimeField(auto_now_add=True, db_index=True, help_text=_("When the data was shown."))
+    action = models.CharField(max_length=12, choices=Action.choices, help_text=_("How the data was shown."))
+    resource = models.CharField(
+        max_length=200,
+        help_text=_("What was shown, by key: 'district sldl 36012', 'signup 123', 'people'."),
+    )
+    filters = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_("Parsed filters of a list or export (known parameters only), e.g. {'state': 'NY'}."),
+    )
+    count = models.PositiveIntegerField(
+        null=True, blank=True, help_text=_("How many people were shown or exported; null when not known.")
+    )
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["user", "-at"]), models.Index(fields=["action", "-at"])]
+
+    def __str__(self):
+        return f"{self.action} {self.resource}"

@@ -4,7 +4,8 @@ a candidate's page (stage, assignment, notes, matches, introductions).
 Every view is ``organizer_required`` and reads candidates through
 ``pipeline.selectors.candidates_visible_to``, so a candidate outside the
 organizer's states is a 404. Writes go through ``pipeline.services`` and end in a
-redirect (Post/Redirect/Get), with the outcome in a message.
+redirect (Post/Redirect/Get), with the outcome in a message. Pages that show
+people record it in the audit log.
 """
 
 from django.contrib import messages
@@ -24,7 +25,9 @@ from signups.selectors import signups_visible_to
 from . import selectors
 from .access import organizer_required
 from .filters import CoverageFilters
+from .models import AuditEvent
 from .pipeline_forms import CandidacyForm, IntroduceForm, StageForm
+from .services import audit_record
 
 STAGE_LABELS = dict(Stage.choices)
 SKILL_LABELS = dict(Skill.choices)
@@ -64,6 +67,12 @@ def board(request):
         {"stage": stage, "label": STAGE_LABELS[stage], "candidates": candidates}
         for stage, candidates in pipeline_selectors.pipeline_board(user=request.user, state=state).items()
     ]
+    audit_record(
+        user=request.user,
+        action=AuditEvent.Action.VIEW,
+        resource=f"pipeline board {state}",
+        count=sum(len(column["candidates"]) for column in columns),
+    )
     context = {
         "state": state,
         "state_name": BY_USPS[state].name,
@@ -82,6 +91,7 @@ def mine(request):
     candidates = pipeline_selectors.candidate_list(user=request.user, mine=True).order_by(
         "candidacy__next_step_on", "last_name", "first_name", "pk"
     )
+    audit_record(user=request.user, action=AuditEvent.Action.VIEW, resource="my candidates", count=len(candidates))
     context = {"candidates": candidates, "stage_choices": _stage_choices(), "here": request.get_full_path()}
     return render(request, "organizing/pipeline/mine.html", context)
 
@@ -150,6 +160,15 @@ def candidate_detail(request, pk: int):
         match.shared = [SKILL_LABELS.get(s, s) for s in match.skills if s in wanted]
         match.introduced = match.pk in introduced
         match.may_email = match.consent_email and not match.unsubscribed_at
+    introductions = list(
+        Introduction.objects.filter(candidate=candidate, volunteer__in=signups_visible_to(request.user)).select_related(
+            "volunteer", "introduced_by"
+        )
+    )
+    shown = {candidate.pk} | {m.pk for m in matches} | {i.volunteer_id for i in introductions}
+    audit_record(
+        user=request.user, action=AuditEvent.Action.VIEW, resource=f"candidate {candidate.pk}", count=len(shown)
+    )
     context = {
         "candidate": candidate,
         "candidacy": candidacy,
@@ -159,9 +178,7 @@ def candidate_detail(request, pk: int):
         "stage_choices": _stage_choices(),
         "matches": matches,
         "candidate_may_email": candidate.consent_email and not candidate.unsubscribed_at,
-        "introductions": Introduction.objects.filter(
-            candidate=candidate, volunteer__in=signups_visible_to(request.user)
-        ).select_related("volunteer", "introduced_by"),
+        "introductions": introductions,
         "skills_wanted": [SKILL_LABELS.get(s, s) for s in sorted(wanted)],
         "here": request.get_full_path(),
     }

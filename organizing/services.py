@@ -1,5 +1,6 @@
-"""Writes of the organizer side: demo data for development databases.
+"""Writes of the organizer side: the audit log, and demo data for development databases.
 
+``audit_record`` writes who was shown which supporters' data (``AuditEvent``).
 ``demo_signups_create`` fills a development database with plausible sign-ups so the
 dashboard has something to show (``manage.py seed_demo``, ``make demo``). It never
 runs on its own: ``make run`` invents nobody.
@@ -15,6 +16,25 @@ from districts.models import ZipCode
 from districts.states import BY_USPS, FIFTY_STATES
 from signups.models import BallotLine, HelpScope, Language, LocationQuality, Office, SignUp, Skill, Timeframe
 from signups.services import signups_reassign_districts
+
+from .models import AuditEvent
+
+
+def audit_record(
+    *, user, action: str, resource: str, filters: dict | None = None, count: int | None = None
+) -> AuditEvent | None:
+    """Note that ``user`` was shown supporters' data: ``action`` (an ``AuditEvent.Action``) on
+    ``resource`` (a label of keys, never a name), with the parsed ``filters`` and ``count`` people.
+
+    Nobody signed in, nothing recorded: only a disclosure to an organizer is an event,
+    and the callers record after the organizer's access was checked and granted.
+    """
+    if user is None or not user.is_authenticated:
+        return None
+    return AuditEvent.objects.create(
+        user=user, action=action, resource=resource[:200], filters=filters or {}, count=count
+    )
+
 
 FIRST_NAMES = [
     "Ana",

@@ -3,13 +3,16 @@
 Every view is ``organizer_required`` (signed in with TOTP set up), reads through
 ``organizing.selectors`` (which limit everything to the organizer's states) and
 takes the same filters (``organizing.filters``) from its query string. A bad
-filter value is shown above the page, which then ignores that one filter.
+filter value is shown above the page, which then ignores that one filter. Pages
+that show people record it in the audit log (``organizing.audit``); the audit
+page lists that log to organizers with every state.
 """
 
 import dataclasses
 import datetime
 from urllib.parse import urlencode
 
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
@@ -24,7 +27,10 @@ from signups.models import BallotLine, LocationQuality, Office, Skill
 
 from . import selectors
 from .access import organizer_required
+from .audit import coverage_filters
 from .filters import CoverageFilters
+from .models import AuditEvent, User
+from .services import audit_record
 
 CHAMBER_LABELS = {
     "sldl": "State house",
@@ -209,6 +215,13 @@ def district_detail(request, chamber: str, geoid: str):
         "-created_at", "-pk"
     )
     page = Paginator(people, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+    audit_record(
+        user=request.user,
+        action=AuditEvent.Action.VIEW,
+        resource=f"district {chamber} {district.geoid}",
+        filters=coverage_filters(filters, page=str(page.number)),
+        count=len(page),
+    )
     context = {
         **_filter_context(request, filters, errors),
         "district": district,
@@ -228,6 +241,7 @@ def signup_detail(request, pk: int):
     signup = selectors.signup_for_organizer(user=request.user, pk=pk)
     if signup is None:
         raise Http404("No such sign-up.")
+    audit_record(user=request.user, action=AuditEvent.Action.VIEW, resource=f"signup {signup.pk}", count=1)
     skills = dict(Skill.choices)
     context = {
         "signup": signup,
@@ -305,3 +319,31 @@ def activity(request):
         "time_zone": timezone.get_current_timezone_name(),
     }
     return render(request, "organizing/activity.html", context)
+
+
+AUDIT_PER_PAGE = 50
+
+
+@require_GET
+@organizer_required
+def audit_log(request):
+    """Who was shown which people's data, newest first; only for organizers with every state."""
+    if not request.user.all_states:
+        raise PermissionDenied("The audit log is for organizers with every state.")
+    events = AuditEvent.objects.select_related("user")
+    organizer = request.GET.get("organizer") or ""
+    action = request.GET.get("action") or ""
+    if organizer.isdigit():
+        events = events.filter(user_id=int(organizer))
+    if action in AuditEvent.Action.values:
+        events = events.filter(action=action)
+    page = Paginator(events, AUDIT_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "organizer": organizer,
+        "action": action,
+        "organizers": User.objects.filter(audit_events__isnull=False).distinct().order_by("email"),
+        "action_choices": AuditEvent.Action.choices,
+        "query": urlencode([(k, v) for k, v in (("organizer", organizer), ("action", action)) if v]),
+    }
+    return render(request, "organizing/audit.html", context)

@@ -138,6 +138,12 @@ class Introduction(models.Model):
         return f"Introduction {self.pk}"
 
 
+class NominationQuerySet(models.QuerySet):
+    def naming(self, email: str):
+        """Nominations made by, or naming as nominee, the person with this email (any case)."""
+        return self.filter(models.Q(nominator_email__iexact=email) | models.Q(nominee_email__iexact=email))
+
+
 class Nomination(models.Model):
     """A supporter suggested someone to run in their district; the nominee gets one invitation."""
 
@@ -171,6 +177,8 @@ class Nomination(models.Model):
         null=True, blank=True, help_text="When the invitation left; null while still to send."
     )
     created_at = models.DateTimeField(auto_now_add=True, help_text="When the nomination came in.")
+
+    objects = NominationQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -65,17 +65,16 @@ def signup_related_rows(signup: SignUp) -> list:
 
 
 def signup_export(*, signup: SignUp) -> dict:
-    """Everything stored about one person, as JSON-ready data (a supporter's data request)."""
-    import json
-
-    from django.core import serializers
+    """Everything stored about one person, as JSON-ready data (a supporter's data request):
+    the sign-up, the rows that point at it, and the rows that name them by email
+    (``personal_data``: nominations they made or received)."""
     from django.utils import timezone
 
-    def rows(objs) -> list[dict]:
-        return json.loads(serializers.serialize("json", objs))
+    from . import personal_data
 
     return {
         "exported_at": timezone.now().isoformat(),
-        "signup": rows([signup])[0],
-        "related": rows(signup_related_rows(signup)),
+        "signup": personal_data.serialized([signup])[0],
+        "related": personal_data.serialized(signup_related_rows(signup))
+        + personal_data.serialized(personal_data.rows_by_email(signup.email)),
     }

@@ -313,13 +313,16 @@ class DeletionReport:
 
 def signup_delete(*, signup: SignUp) -> DeletionReport:
     """Remove everything stored about a person (their data request): the sign-up, every row
-    that cascades from it in any app, and the cached Census answer for their address.
+    that cascades from it in any app, the rows that name them by email (``personal_data``:
+    nominations), and the cached Census answer for their address.
 
     Queued tasks that still name the sign-up find nothing and do nothing.
     """
     from django.core.cache import cache
 
     from districts.geocoding import cache_key
+
+    from . import personal_data
 
     signup_id = signup.pk
     key = (
@@ -328,6 +331,7 @@ def signup_delete(*, signup: SignUp) -> DeletionReport:
     with transaction.atomic():
         SignUp.objects.select_for_update().filter(pk=signup_id).first()
         _total, deleted = signup.delete()
+        deleted = dict(deleted) | personal_data.delete_by_email(email=signup.email)
     cleared = False
     if key is not None:
         try:

@@ -24,6 +24,8 @@ AUTH = 3
 VINTAGES = 1
 # The coverage summary: districts of three chambers and everyone in one query.
 SUMMARY = 1
+# The audit log's record of a page that shows people (organizing.audit).
+AUDIT = 1
 # The coverage map's bounds (organizing.tile_views.coverage_map_context); the whole
 # country's map needs none.
 MAP = 1
@@ -78,8 +80,8 @@ EXPECTED = {
     # The summary, then each chamber's districts with their counts, then the state's
     # nominations (the "nobody, but a nomination" lists of all three chambers).
     "state": AUTH + VINTAGES + SUMMARY + 3 + 1 + MAP,
-    # The district with its counts, how many people, one page of them.
-    "district": AUTH + VINTAGES + 3,
+    # The district with its counts, how many people, one page of them, the audit record.
+    "district": AUTH + VINTAGES + 3 + AUDIT,
     # Per day, per hour.
     "activity": AUTH + VINTAGES + 2,
 }

@@ -2,6 +2,8 @@
 
 Deletion is checked the hard way: after it, no text column of any table in the
 database holds the person's email or name, and their cached geocoder answer is gone.
+That includes the nominations they made and those naming them, which hold people
+as text rather than pointing at a sign-up, and the audit log of who saw them.
 """
 
 import json
@@ -14,10 +16,10 @@ from django.db import connection
 
 from districts.geocoding import cache_key
 from organizing.models import User
-from pipeline.models import Candidacy, Introduction, StageChange
+from pipeline.models import Candidacy, Introduction, Nomination, StageChange
 from signups import services
 from signups.models import SignUp
-from tests.factories import OrganizerFactory, SignUpFactory
+from tests.factories import OrganizerFactory, SignUpFactory, add_totp
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("zipcodes")]
 
@@ -49,8 +51,29 @@ def person() -> SignUp:
     StageChange.objects.create(candidacy=candidacy, from_stage="new", to_stage="contacted", changed_by=organizer)
     volunteer = SignUpFactory(wants_to_run=False, wants_to_volunteer=True)
     Introduction.objects.create(candidate=signup, volunteer=volunteer, introduced_by=organizer)
+    # They nominated a neighbour, and a neighbour nominated them (typing their email in capitals).
+    nomination(nominator=(f"Ana {LAST_NAME}", EMAIL), nominee=("Bea Neighbour", "bea@example.org"))
+    nomination(nominator=("Cy Neighbour", "cy@example.org"), nominee=(f"Ana {LAST_NAME}", EMAIL.upper()))
     cache.set(cache_key(street=STREET, city="New York", state="NY", zip="10001"), (40.75, -73.99), 60)
     return signup
+
+
+def nomination(*, nominator: tuple[str, str], nominee: tuple[str, str]) -> Nomination:
+    return Nomination.objects.create(
+        nominator_name=nominator[0],
+        nominator_email=nominator[1],
+        nominee_name=nominee[0],
+        nominee_email=nominee[1],
+        state="NY",
+        zip="10001",
+        reason="Knows the neighbourhood.",
+    )
+
+
+@pytest.fixture
+def unrelated_nomination() -> Nomination:
+    """Someone else's nomination, which no data request about the person may touch."""
+    return nomination(nominator=("Cy Neighbour", "cy@example.org"), nominee=("Di Other", "di@example.org"))
 
 
 def text_columns_holding(*needles: str) -> list[str]:
@@ -89,12 +112,23 @@ def test_export_prints_everything_stored_about_the_person():
     related = {row["model"] for row in data["related"]}
     assert {"pipeline.candidacy", "pipeline.stagechange", "pipeline.introduction"} <= related
     assert any(LAST_NAME in (row["fields"].get("notes") or "") for row in data["related"])
+    nominated = [row["fields"] for row in data["related"] if row["model"] == "pipeline.nomination"]
+    # Both: the one they made, and the one naming them (typed in capitals: any case is found).
+    assert sorted((n["nominator_email"], n["nominee_email"].lower()) for n in nominated) == [
+        ("cy@example.org", EMAIL),
+        (EMAIL, "bea@example.org"),
+    ]
 
 
-def test_delete_removes_the_row_every_related_row_and_the_geocoder_cache_entry():
+def test_delete_removes_the_row_every_related_row_and_the_geocoder_cache_entry(unrelated_nomination):
     signup = person()
     key = cache_key(street=STREET, city="New York", state="NY", zip="10001")
-    assert set(text_columns_holding(EMAIL, LAST_NAME)) >= {"signups_signup.email", "pipeline_candidacy.notes"}
+    assert set(text_columns_holding(EMAIL, LAST_NAME)) >= {
+        "signups_signup.email",
+        "pipeline_candidacy.notes",
+        "pipeline_nomination.nominator_email",
+        "pipeline_nomination.nominee_name",
+    }
     others = SignUp.objects.exclude(pk=signup.pk).count()
 
     out = StringIO()
@@ -102,6 +136,8 @@ def test_delete_removes_the_row_every_related_row_and_the_geocoder_cache_entry()
 
     assert f"Deleted sign-up {signup.pk}" in out.getvalue()
     assert "signups.SignUp: 1" in out.getvalue() and "pipeline.Candidacy: 1" in out.getvalue()
+    assert "pipeline.Nomination: 2" in out.getvalue()
+    assert list(Nomination.objects.all()) == [unrelated_nomination]
     assert not SignUp.objects.filter(pk=signup.pk).exists()
     assert not Candidacy.objects.exists() and not StageChange.objects.exists() and not Introduction.objects.exists()
     assert SignUp.objects.count() == others  # the volunteer they were introduced to stays
@@ -112,16 +148,33 @@ def test_delete_removes_the_row_every_related_row_and_the_geocoder_cache_entry()
     assert services.signup_send_confirmation(signup_id=signup.pk) is False
 
 
-def test_unknown_email_is_an_error_and_deletes_nothing():
+def test_unknown_email_is_an_error_and_deletes_nothing(unrelated_nomination):
     SignUpFactory()
     with pytest.raises(CommandError, match="No sign-up"):
         call_command("signup_data", "nobody@example.org", "--delete", "--no-input", stdout=StringIO())
-    assert SignUp.objects.count() == 1
+    assert SignUp.objects.count() == 1 and Nomination.objects.count() == 1
+
+
+def test_someone_nominated_who_never_signed_up_can_export_and_delete_their_nominations(unrelated_nomination):
+    nomination(nominator=("Cy Neighbour", "cy@example.org"), nominee=(f"Eve {LAST_NAME}", EMAIL))
+    nomination(nominator=("Fay Neighbour", "fay@example.org"), nominee=(f"Eve {LAST_NAME}", EMAIL))
+    out = StringIO()
+    call_command("signup_data", EMAIL, "--export", stdout=out)
+    data = json.loads(out.getvalue())
+    assert data["signup"] is None
+    assert sorted(row["fields"]["nominator_email"] for row in data["related"]) == ["cy@example.org", "fay@example.org"]
+
+    out = StringIO()
+    call_command("signup_data", EMAIL, "--delete", "--no-input", stdout=out)
+    assert "pipeline.Nomination: 2" in out.getvalue()
+    assert list(Nomination.objects.all()) == [unrelated_nomination]
+    assert text_columns_holding(EMAIL, LAST_NAME) == []
 
 
 def test_admin_filters_exports_and_deletes(client):
     signup = person()
     admin = User.objects.create_superuser("admin-dr@example.org", "correct horse battery staple", all_states=True)
+    add_totp(admin)  # the admin asks for TOTP like every organizer page
     client.force_login(admin)
     for query in ("", "?state__exact=NY", "?kind=run", "?kind=volunteer", "?location_quality__exact=none"):
         assert client.get(f"/admin/signups/signup/{query}").status_code == 200
