@@ -6,11 +6,11 @@
 
 Starts the app as in production, each process on loopback: gunicorn
 ``berniecrat.wsgi:application`` with the repository's ``gunicorn.conf.py`` and
-``DJANGO_SETTINGS_MODULE=bench.settings``, a Celery worker (as in the Procfile:
-``--concurrency 2``), the SMTP sink (``bench.smtp_sink``), PostgreSQL and Redis
-(database ``berniecrat_bench``; Redis databases 9 (cache) and 10 (broker)). Load
-comes from other processes: wrk (closed loop, Lua in ``bench/lua/bench.lua``) and
-``bench.loadgen`` (open loop, asyncio). Every ratio is taken between two
+``DJANGO_SETTINGS_MODULE=bench.settings``, the Celery workers of the Procfile (one
+on the default queue, one on the email queue, with the Procfile's options), the SMTP
+sink (``bench.smtp_sink``), PostgreSQL and Redis (database ``berniecrat_bench``; Redis
+databases 9 (cache) and 10 (broker)). Load comes from other processes: wrk (closed
+loop, Lua in ``bench/lua/bench.lua``) and ``bench.loadgen`` (open loop, asyncio). Every ratio is taken between two
 measurements of the same run. Every loop is bounded in count and time and talks
 to 127.0.0.1 only.
 """
@@ -23,6 +23,7 @@ import json
 import os
 import platform
 import re
+import shlex
 import signal
 import smtplib
 import statistics
@@ -231,12 +232,13 @@ class Bench:
             self.web.stop()
             self.web = None
 
-    def start_worker(self, name: str = "bench1", concurrency: int = 2) -> None:
-        cmd = [
-            str(BIN / "celery"), "-A", "berniecrat", "worker", "-l", "warning",
-            "--concurrency", str(concurrency), "-n", f"{name}@%h",
-        ]  # fmt: skip
-        self.workers.append(Process(name, cmd, self.env(), CACHE / f"celery-{name}.log"))
+    def start_workers(self, email_nodes: int = 1) -> None:
+        """The Procfile's workers, as production runs them: one on the default queue and
+        ``email_nodes`` on the email queue (more than one stands for more machines)."""
+        names = ["worker"] + [f"email{i + 1}" for i in range(email_nodes)]
+        for name in names:
+            cmd = procfile_command(name.rstrip("0123456789")) + ["-l", "warning", "-n", f"{name}@%h"]
+            self.workers.append(Process(name, cmd, self.env(), CACHE / f"celery-{name}.log"))
 
     def stop_workers(self) -> None:
         for worker in self.workers:
@@ -385,7 +387,7 @@ class Bench:
         log(f"redistricting over {n} sign-ups, {runs} run(s)")
         data = self.django_script("bench.redistricting", "--signups", str(n), "--runs", str(runs))
         raw = data["times"]["raw_join"]["all"]
-        for method in ("current", "proposed", "proposed_batched"):
+        for method in ("current", "current_cd_only", "current_unchanged"):
             if method in data["times"]:
                 data[f"ratio_{method}"] = stats([r / t for r, t in zip(raw, data["times"][method]["all"], strict=True)])
         self.results["sections"]["redistricting"] = data
@@ -395,7 +397,7 @@ class Bench:
         """Sign-up intake again, now that the table holds the redistricting's seeded sign-ups."""
         rows = self.sql("SELECT count(*) FROM signups_signup")[0][0]
         if not self.workers:
-            self.start_worker("bench1")
+            self.start_workers()
         runs = []
         for _rep in range(self.scale["runs"]):
             insert = self.wrk("insert", 32, self.scale["seconds"])
@@ -422,7 +424,7 @@ class Bench:
         s = self.scale
         self.truncate()
         self.stop_workers()
-        self.start_worker("bench1")
+        self.start_workers()
         time.sleep(3)
         offsets = loadgen.livestream_offsets(
             total=s["live_total"],
@@ -494,7 +496,7 @@ class Bench:
         log(f"livestream: {json.dumps(summary)}")
 
     def section_drain(self) -> None:
-        """Email drain rate: Celery (one worker, then two) vs a bare smtplib loop to the same sink."""
+        """Email drain rate: the Procfile's workers (one email worker, then two) vs a bare smtplib loop to one sink."""
         n = self.scale["drain_count"]
         size = _typical_mail_size(self.mail_log) or 6000
         bare = []
@@ -504,7 +506,8 @@ class Bench:
             bare.append({"reuse_connection": reuse, "per_s": n / (time.perf_counter() - start)})
         log(f"bare smtplib: {bare}")
         celery = []
-        for nodes, concurrency in ((1, 2), (2, 2), (1, 8)):
+        concurrency = int(procfile_option("email", "--concurrency"))
+        for nodes in (1, 2):
             self.stop_workers()
             self.truncate()
             # Tasks left from earlier sections would only find their rows gone: drop them.
@@ -515,8 +518,7 @@ class Bench:
                 loadgen.run_count(host="127.0.0.1", port=self.port, count=n, concurrency=16, tag=tag, zips=zips)
             )
             queued = self.awaiting_confirmation()
-            for i in range(nodes):
-                self.start_worker(f"bench{i + 1}", concurrency)
+            self.start_workers(email_nodes=nodes)
             self.wait_drained(600)
             times = sorted(at for at, rcpt in self.mail() if rcpt.startswith(f"{tag}-"))
             rate = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else None
@@ -531,7 +533,7 @@ class Bench:
             )
             log(f"celery drain, {nodes} x {concurrency}: {rate and round(rate, 1)}/s ({len(times)} of {queued})")
         self.stop_workers()
-        self.start_worker("bench1")
+        self.start_workers()
         self.results["sections"]["drain"] = {
             "messages": n,
             "message_bytes": size,
@@ -539,7 +541,6 @@ class Bench:
             "celery": celery,
             "ratio_one_worker_vs_bare": celery[0]["per_s"] / bare[0]["per_s"] if celery[0]["per_s"] else None,
             "ratio_two_vs_one_worker": (celery[1]["per_s"] / celery[0]["per_s"]) if celery[0]["per_s"] else None,
-            "ratio_concurrency8_vs_bare": celery[2]["per_s"] / bare[0]["per_s"] if celery[2]["per_s"] else None,
         }
 
     # --- driver ---
@@ -589,7 +590,7 @@ class Bench:
         self.prepare()
         self.start_sink()
         self.start_web()
-        self.start_worker("bench1")
+        self.start_workers()
         time.sleep(3)
         started = time.monotonic()
         try:
@@ -641,9 +642,10 @@ class MemorySampler(threading.Thread):
             procs.append(("gunicorn master", master))
             procs += [("gunicorn worker", p) for p in master.children()]
         for worker in self.bench.workers:
+            queue = "email" if worker.name.startswith("email") else "default"
             main = psutil.Process(worker.pid)
-            procs.append(("celery main", main))
-            procs += [("celery pool", p) for p in main.children()]
+            procs.append((f"celery {queue} main", main))
+            procs += [(f"celery {queue} pool", p) for p in main.children()]
         return procs
 
     def run(self):
@@ -671,6 +673,20 @@ class MemorySampler(threading.Thread):
             entry["processes"] += 1
             entry["peak_mb"] = max(entry["peak_mb"], rss / 2**20)
         return out
+
+
+def procfile_command(kind: str) -> list[str]:
+    """The command line of a process type in the Procfile (``make run``; the workers production runs)."""
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        name, _, command = line.partition(":")
+        if name.strip() == kind:
+            return shlex.split(command)
+    raise KeyError(f"no {kind!r} process in the Procfile")
+
+
+def procfile_option(kind: str, option: str) -> str:
+    command = procfile_command(kind)
+    return command[command.index(option) + 1]
 
 
 def _count(values) -> dict:

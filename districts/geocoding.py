@@ -425,10 +425,12 @@ def census_geocode_batch(rows: Iterable[BatchRow], *, use_cache: bool = True, ti
 # --- Address -> location --------------------------------------------------------------
 
 
-def locate_address(*, street: str, city: str, state: str, zip: str) -> Location:
+def locate_address(*, street: str, city: str, state: str, zip: str, zip_row: ZipCode | None = None) -> Location:
     """Best available location of an address (see the module docstring for the rules).
 
-    Raises GeocoderUnavailable when Census must be asked and cannot be reached.
+    ``zip_row``: the ZIP's row when the caller has read it already (form validation
+    does), so it is not read again. Raises GeocoderUnavailable when Census must be
+    asked and cannot be reached.
     """
     if _clean(street):
         try:
@@ -439,7 +441,7 @@ def locate_address(*, street: str, city: str, state: str, zip: str) -> Location:
         if coords is not None:
             logger.info("locate address: quality=street")
             return Location(lat=coords[0], lng=coords[1], quality=Quality.STREET)
-    location = _zip_location(zip, state)
+    location = _zip_location(zip, state, zip_row)
     logger.info("locate address: quality=%s", location.quality.value)
     return location
 
@@ -465,8 +467,9 @@ def locate_addresses(rows: Iterable[tuple]) -> dict:
     return located
 
 
-def _zip_location(zip_code: str, state: str) -> Location:
-    row: ZipCode | None = zip_lookup(zip_code)
+def _zip_location(zip_code: str, state: str, row: ZipCode | None = None) -> Location:
+    if row is None or row.zip != clean_zip(zip_code):
+        row = zip_lookup(zip_code)
     state_code = _clean(state)
     if row is None or (state_code and row.state != state_code):
         return Location(lat=None, lng=None, quality=Quality.NONE)

@@ -71,7 +71,8 @@ class AddressSerializer(serializers.Serializer):
 
     def validate(self, data):
         try:
-            validation.zip_matches_state(data["zip"], data["state"])
+            # Kept for signup_create, which would otherwise read the ZIP again.
+            data["zip_row"] = validation.zip_matches_state(data["zip"], data["state"])
         except DjangoValidationError as exc:
             raise serializers.ValidationError({"zip": exc.messages}) from exc
         return data
@@ -322,11 +323,13 @@ class SignUpListCreateApi(AcceptLanguageMixin, ListAPIView):
             return _too_many("email", verdict)
         address = data.pop("address")
         location = data.pop("location")
+        zip_row = address.pop("zip_row")
         result = services.signup_create(
             kind=data.pop("kind"),
             email=data.pop("email"),
             data=data | address,
             location=(location["lat"], location["lng"]) if location else None,
+            zip_row=zip_row,
         )
         signup = result.signup
         body = {

@@ -1,13 +1,23 @@
-"""The emails a supporter receives, rendered in their language."""
+"""The emails a supporter receives, rendered in their language, and how they leave."""
+
+import contextlib
+import logging
+import threading
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
+from django.core.signals import setting_changed
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
 from .models import SignUp
 from .tokens import CONFIRM_SALT, UNSUBSCRIBE_SALT, make_token
+
+logger = logging.getLogger(__name__)
+
+# This thread's open connection to the mail server (a worker process sends from one thread).
+_local = threading.local()
 
 
 def _absolute(path: str) -> str:
@@ -36,3 +46,53 @@ def confirmation_message(signup: SignUp) -> EmailMultiAlternatives:
     )
     message.attach_alternative(html, "text/html")
     return message
+
+
+def send(message: EmailMessage) -> None:
+    """Send ``message`` over this worker process's connection to the mail server, opened on first use.
+
+    A connection per message (connect, EHLO, QUIT) cost more than the message itself
+    (bench/findings.md, email drain), so it stays open between messages. A kept
+    connection can have died meanwhile (the server closed it while idle, or
+    restarted): on an error over a kept connection it is dropped and the message
+    goes once more over a new one. An error over a new connection is raised: the
+    caller gives its claim back and the task retries, so a broken connection delays
+    an email but never loses or doubles it (as before, a message is only counted
+    sent once the server has answered 250).
+    """
+    kept = getattr(_local, "connection", None) is not None
+    try:
+        _send(message)
+    except OSError as exc:  # smtplib's errors are OSErrors
+        _forget_connection()
+        if not kept:
+            raise
+        logger.info("mail connection lost (%s); sending again over a new one", exc.__class__.__name__)
+        _send(message)
+
+
+def _send(message: EmailMessage) -> None:
+    connection = getattr(_local, "connection", None)
+    if connection is None:
+        connection = get_connection()
+        connection.open()  # raises when the server cannot be reached
+        _local.connection = connection
+    message.connection = connection
+    message.send()
+
+
+def _forget_connection(**kwargs) -> None:
+    connection = getattr(_local, "connection", None)
+    _local.connection = None
+    if connection is not None:
+        with contextlib.suppress(OSError):  # QUIT on a dead connection: it is gone either way
+            connection.close()
+
+
+def _email_setting_changed(*, setting: str, **kwargs) -> None:
+    # Tests point the mail settings at another server: the kept connection is to the old one.
+    if setting.startswith("EMAIL_"):
+        _forget_connection()
+
+
+setting_changed.connect(_email_setting_changed)

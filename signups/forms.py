@@ -76,6 +76,7 @@ class SignUpForm(forms.Form):
 
     kind = ""  # set by subclasses: "run" or "volunteer"
     trap_fields = ("website", "started")
+    zip_row = None  # the ZIP's row, once clean() has read it (signup_create needs it too)
 
     def visible_person_fields(self):
         """The fields a person fills in (the honeypot is rendered apart)."""
@@ -144,7 +145,7 @@ class SignUpForm(forms.Form):
         self._check_traps()
         if data.get("zip") and data.get("state"):
             try:
-                validation.zip_matches_state(data["zip"], data["state"])
+                self.zip_row = validation.zip_matches_state(data["zip"], data["state"])
             except ValidationError as exc:
                 self.add_error("zip", exc)
         if (data.get("lat") is None) != (data.get("lng") is None):

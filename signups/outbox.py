@@ -15,6 +15,7 @@ import threading
 import time
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -62,5 +63,12 @@ def publish_follow_up(signup_id: int, *, locate: bool, confirm: bool) -> bool:
             "sign-up %s: broker unavailable (%s), follow-up left to the sweeper", signup_id, exc.__class__.__name__
         )
         return False
-    SignUp.objects.filter(pk=signup_id).update(follow_up_queued_at=timezone.now())
+    # Not a durable commit: waiting for the WAL flush would be this request's second one
+    # (the sign-up's own commit is the first). If the stamp is lost in a database crash,
+    # the sweeper queues the tasks again, and they are idempotent (the confirmation claim
+    # keeps a second email from leaving), so nothing is lost or sent twice.
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
+        SignUp.objects.filter(pk=signup_id).update(follow_up_queued_at=timezone.now())
     return True

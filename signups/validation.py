@@ -6,6 +6,7 @@ import unicodedata
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from districts.models import ZipCode
 from districts.states import BY_USPS
 from districts.zipcodes import zip_lookup
 
@@ -53,8 +54,8 @@ def validate_state(value: str) -> str:
     return code
 
 
-def zip_matches_state(zip_code: str, state: str) -> None:
-    """The ZIP must exist and lie in the state given (when the ZIP table is loaded)."""
+def zip_matches_state(zip_code: str, state: str) -> ZipCode:
+    """The ZIP must exist and lie in the state given; returns its row (for ``signup_create``)."""
     found = zip_lookup(zip_code)
     if found is None:
         raise ValidationError(_("We could not find this ZIP code."), code="unknown_zip")
@@ -64,3 +65,4 @@ def zip_matches_state(zip_code: str, state: str) -> None:
             code="zip_state_mismatch",
             params={"zip": zip_code, "zip_state": found.state, "state": state},
         )
+    return found

@@ -59,7 +59,7 @@ class SignUpView(FormView):
             return self._too_many(form, verdict)
         data = form.signup_data() | {"language": get_language()[:2]}
         result = services.signup_create(
-            kind=form.kind, email=form.cleaned_data["email"], data=data, location=form.location()
+            kind=form.kind, email=form.cleaned_data["email"], data=data, location=form.location(), zip_row=form.zip_row
         )
         # The thank-you page finds the sign-up through the session: no id or email in the URL.
         self.request.session[SESSION_KEY] = result.signup.pk

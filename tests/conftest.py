@@ -22,8 +22,8 @@ therefore starts with exactly the session's districts, whatever ran before it.
 """
 
 pytest_plugins = [
+    "tests.plugins.smtp",  # before processes, which imports it
     "tests.plugins.processes",
-    "tests.plugins.smtp",
     "tests.geocoding.fixtures",
     "tests.fakes.census_geocoder",
 ]

@@ -149,6 +149,9 @@ vars().update(_email)
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default=_email["EMAIL_BACKEND"])
 ANYMAIL = env.json("ANYMAIL", default={})
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="Berniecrat <noreply@localhost>")
+# Seconds an SMTP connect or reply may take. A worker keeps its connection open between
+# messages (signups.emails.send); one that died silently must fail, not hang the worker.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 
 # --- Internationalisation ----------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -227,6 +230,17 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
+# Email has a queue of its own, so a geocoding backlog never delays a confirmation and
+# the email pool can run more processes (its work is waiting on SMTP and commits). A
+# worker started without -Q consumes both (make run's single box, the tests); in
+# production each queue gets its own worker pool (Procfile: "worker" and "email").
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = {"celery": {}, "email": {}}
+CELERY_TASK_ROUTES = {
+    "signups.tasks.send_signup_confirmation": {"queue": "email"},
+    "pipeline.tasks.send_introduction": {"queue": "email"},
+    "pipeline.tasks.send_nomination_invitation": {"queue": "email"},
+}
 CELERY_ACCEPT_CONTENT = ["json"]
 # A broker that is down must not hang a web request: connecting and every command give
 # up after about a second, and the web then stops publishing for SIGNUP_PUBLISH_PAUSE

@@ -23,13 +23,10 @@ Register with ``pytest_plugins = ["tests.plugins.processes"]`` (root conftest
 or a test module).
 """
 
-import email
-import email.policy
 import os
 import signal
 import socket
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,6 +38,7 @@ import pytest
 from django.conf import settings
 
 from berniecrat.celery import app as celery_app
+from tests.plugins.smtp import Mailbox, SmtpServer
 
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = ROOT / ".venv" / "bin" / "celery"
@@ -70,6 +68,11 @@ def database_url(db: dict) -> str:
         host = f"[{host}]"
     port = f":{db['PORT']}" if db.get("PORT") else ""
     return f"postgis://{credentials}{host}{port}/{name}"
+
+
+def queued_messages(client) -> list[bytes]:
+    """Every message waiting on the broker behind the redis ``client``, in all of the app's queues."""
+    return [raw for queue in celery_app.amqp.queues for raw in client.lrange(queue, 0, -1)]
 
 
 def _switch_broker(url: str) -> None:
@@ -123,63 +126,13 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
-class WorkerMailbox:
-    """What the worker mailed, in arrival order (``messages``: ``email.message.EmailMessage``).
-
-    Also the aiosmtpd handler of the SMTP server that receives it.
-    """
-
-    def __init__(self):
-        self.messages: list[email.message.EmailMessage] = []
-        self._lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        with self._lock:
-            self.messages.append(message)
-        return "250 Message accepted for delivery"
-
-    def clear(self) -> None:
-        with self._lock:
-            self.messages.clear()
-
-    def to(self, address: str) -> list:
-        """Messages with ``address`` in their To header."""
-        with self._lock:
-            return [m for m in self.messages if address in (m["To"] or "")]
-
-    def wait_for_to(self, address: str, count: int, timeout: float = 30.0, settle: float = 0.3) -> list:
-        """The messages to ``address`` once there are ``count`` (plus any arriving within ``settle`` s)."""
-        deadline = time.monotonic() + timeout
-        while len(self.to(address)) < count:
-            if time.monotonic() > deadline:
-                raise AssertionError(
-                    f"expected {count} message(s) to {address}, got {len(self.to(address))} within {timeout}s"
-                )
-            time.sleep(0.1)
-        time.sleep(settle)  # a duplicate sent right behind shows up too
-        return self.to(address)
-
-
-@dataclass
-class WorkerSmtpServer:
-    url: str  # EMAIL_URL for the worker
-    mailbox: WorkerMailbox
-
-
 @pytest.fixture(scope="session")
-def worker_smtp_server() -> Iterator[WorkerSmtpServer]:
+def worker_smtp_server() -> Iterator[SmtpServer]:
     """A real SMTP server on loopback (aiosmtpd) that the test worker sends its mail to."""
-    from aiosmtpd.controller import Controller
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    mailbox = WorkerMailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield WorkerSmtpServer(url=f"smtp://127.0.0.1:{port}", mailbox=mailbox)
-    controller.stop()
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -269,7 +222,7 @@ def celery_worker(celery_worker_process, settings) -> Iterator[CeleryWorker]:
 
 
 @pytest.fixture
-def worker_mailbox(celery_worker_process, worker_smtp_server) -> WorkerMailbox:
+def worker_mailbox(celery_worker_process, worker_smtp_server) -> Mailbox:
     """The mail the test worker sends during this test (emptied before it)."""
     mailbox = worker_smtp_server.mailbox
     mailbox.clear()

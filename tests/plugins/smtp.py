@@ -1,4 +1,8 @@
-"""A real SMTP server on loopback (aiosmtpd) that keeps every message it receives."""
+"""A real SMTP server on loopback (aiosmtpd) that keeps every message it receives.
+
+``smtp_server`` runs one for a test and points Django's email settings at it (mail sent
+by the test process); ``tests.plugins.processes`` runs one for the test Celery worker.
+"""
 
 import email
 import email.policy
@@ -17,34 +21,62 @@ def free_port() -> int:
 
 
 class Mailbox:
-    """aiosmtpd handler: parsed messages in arrival order."""
+    """aiosmtpd handler: parsed messages (``email.message.EmailMessage``) in arrival order.
+
+    ``peers`` holds, per message, the client's (host, port): one per SMTP connection.
+    """
 
     def __init__(self):
         self.messages: list[email.message.EmailMessage] = []
+        self.peers: list[tuple] = []
         self._lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self._lock:
             self.messages.append(message)
+            self.peers.append(tuple(session.peer))
         return "250 Message accepted for delivery"
 
+    def clear(self) -> None:
+        with self._lock:
+            self.messages.clear()
+            self.peers.clear()
+
     def to(self, address: str) -> list:
-        return [m for m in self.messages if address in m["To"]]
+        """Messages with ``address`` in their To header."""
+        with self._lock:
+            return [m for m in self.messages if address in (m["To"] or "")]
 
     def wait_for(self, count: int, timeout: float = 30.0) -> list:
+        """All messages, once there are at least ``count``."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if len(self.messages) >= count:
-                return list(self.messages)
+        while len(self.messages) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"expected {count} message(s), got {len(self.messages)} within {timeout}s")
             time.sleep(0.1)
-        raise AssertionError(f"expected {count} message(s), got {len(self.messages)} within {timeout}s")
+        with self._lock:
+            return list(self.messages)
+
+    def wait_for_to(self, address: str, count: int, timeout: float = 30.0, settle: float = 0.3) -> list:
+        """The messages to ``address`` once there are ``count`` (plus any arriving within ``settle`` s)."""
+        deadline = time.monotonic() + timeout
+        while len(self.to(address)) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"expected {count} message(s) to {address}, got {len(self.to(address))} within {timeout}s"
+                )
+            time.sleep(0.1)
+        time.sleep(settle)  # a duplicate sent right behind shows up too
+        return self.to(address)
 
 
 class SmtpServer:
-    def __init__(self):
+    """An SMTP server on a free loopback port; ``stop()`` and ``start()`` again keep the port."""
+
+    def __init__(self, mailbox: Mailbox | None = None):
         self.port = free_port()
-        self.mailbox = Mailbox()
+        self.mailbox = mailbox or Mailbox()
         self._controller = None
 
     @property

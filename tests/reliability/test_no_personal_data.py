@@ -16,6 +16,7 @@ import pytest
 from django.test import Client
 
 from signups.models import SignUp
+from tests.plugins.processes import queued_messages
 from tests.reliability.conftest import report, running_worker, wait_until
 from tests.reliability.conftest import worker_environment as worker_env
 from tests.signups.conftest import RUN_FORM
@@ -70,10 +71,9 @@ def test_no_personal_data_in_logs_urls_task_payloads_or_redis_keys(
     # A rejected submission too: its error page echoes the input, but logs must not.
     client.post("/run/", form | {"zip": "90210"})
 
-    messages = [decoded(raw) for raw in broker.client().lrange("celery", 0, -1)]
-    task_args = [
-        json.loads(base64.b64decode(json.loads(raw)["body"]))[0] for raw in broker.client().lrange("celery", 0, -1)
-    ]
+    queued = queued_messages(broker.client())
+    messages = [decoded(raw) for raw in queued]
+    task_args = [json.loads(base64.b64decode(json.loads(raw)["body"]))[0] for raw in queued]
     assert len(messages) == 4  # geocode + confirm, twice
     assert all(args == [args[0]] and isinstance(args[0], int) for args in task_args)  # a primary key, nothing else
 

@@ -208,3 +208,30 @@ def test_unpaired_surrogate_in_json_is_a_400_not_a_500(client, escaped):
     response = client.post(URL, body, content_type="application/json")
     assert response.status_code == 400
     assert not SignUp.objects.exists()
+
+
+def _zip_reads(queries) -> int:
+    return sum('FROM "districts_zipcode"' in q["sql"] for q in queries)
+
+
+def test_a_zip_only_sign_up_reads_the_zip_code_once(client):
+    """Validation reads the ZIP to check it lies in the state; placing the person at it reuses that row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = post(client, api_payload())
+    assert response.status_code == 201
+    assert response.json()["districts"]["cd"]["geoid"] in ("3610", "3612")  # ZIP 10001 spans both
+    assert _zip_reads(queries) == 1
+
+
+def test_a_form_sign_up_reads_the_zip_code_once(client, run_form):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post("/run/", run_form)
+    assert response.status_code == 302
+    assert SignUp.objects.get().location_quality == "ambiguous"
+    assert _zip_reads(queries) == 1

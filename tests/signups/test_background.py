@@ -12,6 +12,7 @@ from districts.geocoding import GeocoderUnavailable
 from signups import services, tokens
 from signups.models import LocationQuality, SignUp
 from tests.factories import SignUpFactory
+from tests.plugins.processes import queued_messages
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("zipcodes")]
 
@@ -124,7 +125,7 @@ def test_sweeper_requeues_work_that_never_left(celery_without_worker):
     assert services.signups_requeue_stalled() == {"locate": 1, "confirm": 2}
     # What actually reached the broker (other test sessions on the machine may share it).
     queued = set()
-    for raw in redis.Redis.from_url(celery_without_worker).lrange("celery", 0, -1):
+    for raw in queued_messages(redis.Redis.from_url(celery_without_worker)):
         headers = json.loads(raw)["headers"]
         queued.add((headers["task"].rsplit(".", 1)[1], headers["argsrepr"]))
     assert {
@@ -143,3 +144,78 @@ def test_an_email_service_backend_works_by_configuration(settings, mailoutbox):
     assert message.to == ["service@example.org"]
     assert message.subject == "Confirma tu inscripción"  # in the supporter's language
     assert message.anymail_test_params is not None
+
+
+def test_confirmations_from_one_process_share_one_mail_server_connection(smtp_server):
+    """Connecting (and EHLO, QUIT) for every message cost more than the message: the connection stays open."""
+    signups = [SignUpFactory(email=f"kept{i}@example.org") for i in range(3)]
+    for signup in signups:
+        assert services.signup_send_confirmation(signup_id=signup.pk) is True
+    smtp_server.mailbox.wait_for(3)
+    assert len(set(smtp_server.mailbox.peers)) == 1
+
+
+def test_a_kept_connection_the_mail_server_dropped_is_replaced_and_the_email_sent_once(smtp_server):
+    first, second = SignUpFactory(email="before@example.org"), SignUpFactory(email="after@example.org")
+    assert services.signup_send_confirmation(signup_id=first.pk) is True
+    smtp_server.mailbox.wait_for(1)
+    smtp_server.stop()  # a restart: the connection the worker kept is gone
+    smtp_server.start()
+    assert services.signup_send_confirmation(signup_id=second.pk) is True
+    smtp_server.mailbox.wait_for_to("after@example.org", 1)
+    assert len(smtp_server.mailbox.to("after@example.org")) == 1
+    assert len(set(smtp_server.mailbox.peers)) == 2
+    second.refresh_from_db()
+    assert second.confirmation_sent_at is not None
+
+
+def test_claiming_a_confirmation_also_reads_the_sign_up(smtp_server, django_assert_num_queries):
+    """One UPDATE ... RETURNING claims and reads; one UPDATE records the email as sent."""
+    signup = SignUpFactory(email="two-queries@example.org")
+    with django_assert_num_queries(2):
+        assert services.signup_send_confirmation(signup_id=signup.pk) is True
+    with django_assert_num_queries(2):  # nothing to claim: the state is read to say why
+        assert services.signup_send_confirmation(signup_id=signup.pk) is False
+
+
+def test_a_fresh_claim_of_another_worker_is_respected():
+    signup = SignUpFactory(email="held@example.org")
+    SignUp.objects.filter(pk=signup.pk).update(confirmation_claimed_at=timezone.now())
+    with pytest.raises(services.ConfirmationInProgress):
+        services.signup_send_confirmation(signup_id=signup.pk)
+
+
+def test_confirmation_email_goes_to_its_own_queue(celery_without_worker):
+    """Email never waits behind a geocoding backlog: its tasks have a queue (and workers) of their own."""
+    from signups import outbox
+
+    signup = unlocated()
+    assert outbox.publish_follow_up(signup.pk, locate=True, confirm=True) is True
+    broker = redis.Redis.from_url(celery_without_worker)
+    tasks_in = {
+        queue: [json.loads(raw)["headers"]["task"] for raw in broker.lrange(queue, 0, -1)]
+        for queue in ("celery", "email")
+    }
+    assert "signups.tasks.send_signup_confirmation" in tasks_in["email"]
+    assert "signups.tasks.locate_signup" in tasks_in["celery"]
+    assert "signups.tasks.send_signup_confirmation" not in tasks_in["celery"]
+
+
+def test_the_hand_over_stamp_is_not_a_second_durable_commit(celery_without_worker):
+    """A sign-up's one durable commit is its own row; the "handed to Celery" stamp after it waits for no
+    disk flush (lost in a crash, it only makes the sweeper queue idempotent tasks again)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from signups import outbox
+
+    signup = SignUpFactory(follow_up_queued_at=None)
+    with CaptureQueriesContext(connection) as queries:
+        assert outbox.publish_follow_up(signup.pk, locate=False, confirm=True) is True
+    # (In this test's transaction the atomic block is a savepoint.)
+    statements = [q["sql"] for q in queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+    assert statements[0] == "SET LOCAL synchronous_commit = off"
+    assert statements[1].startswith('UPDATE "signups_signup" SET "follow_up_queued_at"')
+    assert len(statements) == 2
+    signup.refresh_from_db()
+    assert signup.follow_up_queued_at is not None

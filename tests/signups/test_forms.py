@@ -5,6 +5,7 @@ import re
 import pytest
 
 from signups.models import LocationQuality, SignUp
+from tests.plugins.processes import queued_messages
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("zipcodes")]
 
@@ -64,9 +65,7 @@ def test_street_address_is_left_for_the_geocoding_task(
     signup = SignUp.objects.get()
     assert signup.located_at is None and signup.cd is None
     assert len(callbacks) == 1  # one hand-over after commit: geocode, then confirm
-    queued = [
-        json.loads(m)["headers"]["task"] for m in redis.Redis.from_url(celery_without_worker).lrange("celery", 0, -1)
-    ]
+    queued = [json.loads(m)["headers"]["task"] for m in queued_messages(redis.Redis.from_url(celery_without_worker))]
     assert sorted(queued) == ["signups.tasks.locate_signup", "signups.tasks.send_signup_confirmation"]
     assert signup.follow_up_queued_at is not None  # handed over: the sweeper leaves it alone
 

@@ -12,11 +12,10 @@ from signups.services import signups_reassign_districts
 
 
 class Command(BaseCommand):
-    help = "Re-resolve the districts of every located sign-up against the current maps (set-based)."
+    help = "Re-resolve the districts of every located sign-up against the current maps (one set-based UPDATE)."
 
-    def add_arguments(self, parser):
-        parser.add_argument("--batch-size", type=int, default=5000)
-
-    def handle(self, *args, batch_size, **options):
-        done = signups_reassign_districts(batch_size=batch_size)
-        self.stdout.write(self.style.SUCCESS(f"Re-assigned districts for {done} sign-ups."))
+    def handle(self, *args, **options):
+        result = signups_reassign_districts()
+        self.stdout.write(
+            self.style.SUCCESS(f"Checked the districts of {result.checked} sign-ups; {result.changed} changed.")
+        )
