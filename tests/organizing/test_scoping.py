@@ -54,16 +54,22 @@ def test_another_states_districts_and_people_are_not_found(ny_client, vermont):
 
 
 def test_guessing_sign_up_ids_finds_only_new_yorkers(ny_client, vermont, new_yorker):
-    found = []
+    from organizing.models import AuditEvent
+
+    found, refused = [], 0
     ids = [vermont["runner"].pk, vermont["volunteer"].pk, new_yorker.pk]
     # Every id around the real ones (the sequence has moved on through earlier tests).
-    for pk in range(max(min(ids) - 20, 0), max(ids) + 20):
+    guesses = range(max(min(ids) - 20, 0), max(ids) + 20)
+    for pk in guesses:
         response = ny_client.get(f"/organize/signups/{pk}/")
         if response.status_code == 200:
             found.append(pk)
         else:
             assert response.status_code == 404
-    assert found == [new_yorker.pk]
+            refused += 1
+    assert found == [new_yorker.pk] and refused == len(guesses) - 1
+    # The audit log holds the one person shown; a refused guess showed nobody and is no event.
+    assert list(AuditEvent.objects.values_list("resource", flat=True)) == [f"signup {new_yorker.pk}"]
 
 
 @pytest.mark.parametrize(
