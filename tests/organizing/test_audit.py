@@ -203,3 +203,20 @@ def test_admin_pages_and_data_requests_are_recorded(person):
     event = AuditEvent.objects.first()
     assert client.post(f"/admin/organizing/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
     assert client.get("/admin/organizing/auditevent/add/").status_code == 403
+
+
+def test_the_log_page_makes_a_fixed_number_of_queries(national_organizer, national_client, django_assert_num_queries):
+    colleagues = [TotpOrganizerFactory(states=["NY"]) for _ in range(3)]
+
+    def add(n: int) -> None:
+        AuditEvent.objects.bulk_create(
+            AuditEvent(user=colleagues[i % 3], action="view", resource=f"signup {i}", count=1) for i in range(n)
+        )
+
+    # Session, user, TOTP check; how many events, one page of them with their organizers, the organizer menu.
+    add(2)
+    with django_assert_num_queries(3 + 3):
+        assert national_client.get("/organize/audit/").status_code == 200
+    add(200)
+    with django_assert_num_queries(3 + 3):
+        assert national_client.get("/organize/audit/?action=view").status_code == 200
