@@ -304,12 +304,22 @@ def _claim(claimable, **values) -> SignUp | None:
     committed claim and updates nothing (a subquery would not be re-checked). None
     when no row matched. Only for conditions on the sign-up's own columns (a join
     makes the ORM select the rows in a subquery first).
+
+    The claim's commit does not wait for the disk (a WAL flush, milliseconds per
+    email): other workers see it at once all the same, and the durable commit of
+    ``confirmation_sent_at`` that follows flushes it too. Only a database crash in
+    between could lose it, and then ``confirmation_sent_at`` is lost as well: the
+    email may go twice whether the claim survived (sent again once it expires) or
+    not (sent again by the sweeper), so durability would buy nothing there.
     """
     update = claimable.query.chain(UpdateQuery)
     update.add_update_values(values)
     sql, params = update.get_compiler(claimable.db).as_sql()
     columns = ", ".join(connection.ops.quote_name(f.column) for f in SignUp._meta.concrete_fields)
-    return next(iter(SignUp.objects.raw(f"{sql} RETURNING {columns}", params)), None)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
+        return next(iter(SignUp.objects.raw(f"{sql} RETURNING {columns}", params)), None)
 
 
 def signup_confirm(*, signup_id: int) -> SignUp:

@@ -169,13 +169,27 @@ def test_a_kept_connection_the_mail_server_dropped_is_replaced_and_the_email_sen
     assert second.confirmation_sent_at is not None
 
 
-def test_claiming_a_confirmation_also_reads_the_sign_up(smtp_server, django_assert_num_queries):
-    """One UPDATE ... RETURNING claims and reads; one UPDATE records the email as sent."""
+def _statements(queries) -> list[str]:
+    # (In a test's transaction an atomic block is a savepoint.)
+    return [q["sql"] for q in queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+
+
+def test_claiming_a_confirmation_also_reads_the_sign_up(smtp_server):
+    """One UPDATE ... RETURNING claims and reads (its commit waits for no disk flush); one durable
+    UPDATE records the email as sent."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     signup = SignUpFactory(email="two-queries@example.org")
-    with django_assert_num_queries(2):
+    with CaptureQueriesContext(connection) as queries:
         assert services.signup_send_confirmation(signup_id=signup.pk) is True
-    with django_assert_num_queries(2):  # nothing to claim: the state is read to say why
+    claim_setting, claim, sent = _statements(queries)
+    assert claim_setting == "SET LOCAL synchronous_commit = off"
+    assert claim.startswith('UPDATE "signups_signup" SET "confirmation_claimed_at"') and "RETURNING" in claim
+    assert sent.startswith('UPDATE "signups_signup" SET "confirmation_sent_at"')
+    with CaptureQueriesContext(connection) as queries:  # nothing to claim: the state is read to say why
         assert services.signup_send_confirmation(signup_id=signup.pk) is False
+    assert len(_statements(queries)) == 3
 
 
 def test_a_fresh_claim_of_another_worker_is_respected():
@@ -212,8 +226,7 @@ def test_the_hand_over_stamp_is_not_a_second_durable_commit(celery_without_worke
     signup = SignUpFactory(follow_up_queued_at=None)
     with CaptureQueriesContext(connection) as queries:
         assert outbox.publish_follow_up(signup.pk, locate=False, confirm=True) is True
-    # (In this test's transaction the atomic block is a savepoint.)
-    statements = [q["sql"] for q in queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+    statements = _statements(queries)
     assert statements[0] == "SET LOCAL synchronous_commit = off"
     assert statements[1].startswith('UPDATE "signups_signup" SET "follow_up_queued_at"')
     assert len(statements) == 2
