@@ -8,6 +8,9 @@ Logs in as a bench organizer (all states) through a session cookie made on the
 server side, and sends the coverage API its token. Per URL: p95 of 30 sequential
 requests uncached (the cache emptied before each) and cached, plus the number of
 SQL queries one request makes (Django's test client in this process, same database).
+Each URL is first asked ``WARMUP`` times (not measured): a gunicorn worker's first
+request of a kind pays once-per-process costs (its database connection, GeoDjango's
+libraries, compiled templates), which are not the page's.
 Prints one JSON line.
 """
 
@@ -43,6 +46,8 @@ CANDIDATES = {
     "tile z4 (East)": "/organize/tiles/cd/4/4/6.pbf",
 }
 REQUESTS = 30
+# Enough to reach every worker of gunicorn.conf.py's default (2 x cores + 1) a few times.
+WARMUP = 12
 
 
 def available(path: str) -> bool:
@@ -129,6 +134,9 @@ def main() -> None:
             client.get(path, HTTP_AUTHORIZATION=f"Token {token}" if token else "")
         entry["queries_cached"] = len(queries)
         if not args.queries_only:
+            for _ in range(WARMUP):
+                cache.clear()
+                fetch(args.base, path, session_key, token)
             uncached, cached, statuses = [], [], set()
             for _ in range(REQUESTS):
                 cache.clear()
