@@ -9,10 +9,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from signups import validation
-from signups.forms import STATE_CHOICES, SignUpForm, TimeTrapInput, TrapInput
+from signups.forms import STATE_CHOICES, AddressFieldsMixin, SignUpForm, TimeTrapInput, TrapInput
 
 
-class NominationForm(forms.Form):
+class NominationForm(AddressFieldsMixin, forms.Form):
     nominator_name = forms.CharField(label=_("Your name"), max_length=200)
     nominator_email = forms.EmailField(label=_("Your email"), max_length=254)
     nominee_name = forms.CharField(label=_("Who should run?"), max_length=200)
@@ -63,20 +63,13 @@ class NominationForm(forms.Form):
         value = validation.clean_text(self.cleaned_data["nominee_phone"])
         return validation.normalize_phone(value) if value else ""
 
-    def clean_zip(self):
-        return validation.normalize_zip(self.cleaned_data["zip"])
-
     def clean_reason(self):
         return validation.clean_text(self.cleaned_data["reason"])
 
     def clean(self):
         data = super().clean()
         self._check_traps()
-        if data.get("zip") and data.get("state"):
-            try:
-                validation.zip_matches_state(data["zip"], data["state"])
-            except ValidationError as exc:
-                self.add_error("zip", exc)
+        self.check_zip_state(data)
         if not data.get("nominee_email") and not data.get("nominee_phone") and not self.errors.get("nominee_phone"):
             raise ValidationError(_("Give their email or their phone, so we can reach them."))
         return data

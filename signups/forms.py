@@ -47,7 +47,34 @@ class TrapInput(forms.TextInput):
         super().__init__(attrs={"autocomplete": "off", "tabindex": "-1"})
 
 
-class SignUpForm(forms.Form):
+class AddressFieldsMixin:
+    """The rules of a form's address fields (``street``, ``city``, ``state``, ``zip``), shared by
+    the sign-up and nomination forms: text cleaned, ZIP normalised, and the ZIP checked against the
+    state (``clean`` calls ``check_zip_state``), its row kept in ``zip_row``."""
+
+    zip_row = None  # the ZIP's row, once check_zip_state has read it (signup_create needs it too)
+
+    def clean_text(self, name: str) -> str:
+        return validation.clean_text(self.cleaned_data.get(name) or "")
+
+    def clean_street(self):
+        return self.clean_text("street")
+
+    def clean_city(self):
+        return self.clean_text("city")
+
+    def clean_zip(self):
+        return validation.normalize_zip(self.cleaned_data["zip"])
+
+    def check_zip_state(self, data: dict) -> None:
+        if data.get("zip") and data.get("state"):
+            try:
+                self.zip_row = validation.zip_matches_state(data["zip"], data["state"])
+            except ValidationError as exc:
+                self.add_error("zip", exc)
+
+
+class SignUpForm(AddressFieldsMixin, forms.Form):
     """Fields every supporter gives: who they are and where they live."""
 
     first_name = forms.CharField(label=_("First name"), max_length=100)
@@ -76,7 +103,6 @@ class SignUpForm(forms.Form):
 
     kind = ""  # set by subclasses: "run" or "volunteer"
     trap_fields = ("website", "started")
-    zip_row = None  # the ZIP's row, once clean() has read it (signup_create needs it too)
 
     def visible_person_fields(self):
         """The fields a person fills in (the honeypot is rendered apart)."""
@@ -114,9 +140,6 @@ class SignUpForm(forms.Form):
                 code="too_fast",
             )
 
-    def clean_text(self, name: str) -> str:
-        return validation.clean_text(self.cleaned_data.get(name) or "")
-
     def clean_first_name(self):
         value = self.clean_text("first_name")
         validation.validate_name(value)
@@ -131,23 +154,10 @@ class SignUpForm(forms.Form):
         value = self.clean_text("phone")
         return validation.normalize_phone(value) if value else ""
 
-    def clean_street(self):
-        return self.clean_text("street")
-
-    def clean_city(self):
-        return self.clean_text("city")
-
-    def clean_zip(self):
-        return validation.normalize_zip(self.cleaned_data["zip"])
-
     def clean(self):
         data = super().clean()
         self._check_traps()
-        if data.get("zip") and data.get("state"):
-            try:
-                self.zip_row = validation.zip_matches_state(data["zip"], data["state"])
-            except ValidationError as exc:
-                self.add_error("zip", exc)
+        self.check_zip_state(data)
         if (data.get("lat") is None) != (data.get("lng") is None):
             raise ValidationError(_("A map location needs both latitude and longitude."))
         return data

@@ -34,16 +34,26 @@ def try_again_message(verdict: ratelimit.Verdict) -> str:
     ) % {"minutes": minutes}
 
 
-class SignUpView(FormView):
-    template_name = "signups/signup_form.html"
+class RateLimitedFormMixin:
+    """A public form's POST counts against the per-address limit (``ip_scope``) and, once valid,
+    the per-email limit (``email_scope``, on the form's ``email_field``), at the sign-up forms'
+    rates. Over a limit the form comes back with ``try_again_message`` and HTTP 429, and
+    ``form_accepted`` (the view's own work) is not called."""
+
+    ip_scope: str
+    email_scope: str
+    email_field = "email"
+
+    def try_again_message(self, verdict: ratelimit.Verdict) -> str:
+        return try_again_message(verdict)
 
     def post(self, request, *args, **kwargs):
         mark_personal(request)  # a form sent back with errors shows what was typed
-        verdict = ratelimit.hit_ip("signup_form", request, settings.SIGNUP_FORM_RATE)
+        verdict = ratelimit.hit_ip(self.ip_scope, request, settings.SIGNUP_FORM_RATE)
         if not verdict.allowed:
             form = self.get_form()
             form.is_valid()  # to show the form as sent, with its own errors too
-            form.add_error(None, try_again_message(verdict))
+            form.add_error(None, self.try_again_message(verdict))
             return self._too_many(form, verdict)
         return super().post(request, *args, **kwargs)
 
@@ -53,10 +63,23 @@ class SignUpView(FormView):
         return response
 
     def form_valid(self, form):
-        verdict = ratelimit.hit_email("signup", form.cleaned_data["email"], settings.SIGNUP_EMAIL_RATE)
+        email = form.cleaned_data[self.email_field]
+        verdict = ratelimit.hit_email(self.email_scope, email, settings.SIGNUP_EMAIL_RATE)
         if not verdict.allowed:
-            form.add_error("email", try_again_message(verdict))
+            form.add_error(self.email_field, self.try_again_message(verdict))
             return self._too_many(form, verdict)
+        return self.form_accepted(form)
+
+    def form_accepted(self, form):
+        raise NotImplementedError
+
+
+class SignUpView(RateLimitedFormMixin, FormView):
+    template_name = "signups/signup_form.html"
+    ip_scope = "signup_form"
+    email_scope = "signup"
+
+    def form_accepted(self, form):
         data = form.signup_data() | {"language": get_language()[:2]}
         result = services.signup_create(
             kind=form.kind, email=form.cleaned_data["email"], data=data, location=form.location(), zip_row=form.zip_row
