@@ -201,8 +201,9 @@ def _count_in_district(signups, *, chamber: str, current: bool):
     Current maps: the sign-ups' stored district (an index lookup on the foreign key
     per district). Another vintage: the sign-ups whose location is inside the
     district's area (a GiST-indexed ``ST_Intersects`` per district). Evaluated per
-    returned district only, so a state's page or a map tile counts just its own
-    districts; the nationwide figures (``coverage_summary``) count in one pass instead.
+    returned district only: cheap for one district (``coverage_district``) and the only
+    way to count another vintage; lists of the current maps (the summary, the state page,
+    the API, exports and tiles) count in one pass instead (``_counts_cte``).
     """
     link = {f"{chamber}_id": OuterRef("pk")} if current else {"location__intersects": OuterRef("geometry")}
     inside = signups.filter(**link).order_by().annotate(n=_Count()).values("n")
@@ -250,9 +251,10 @@ def district_counts(*, user, filters: CoverageFilters, chamber: str, state: str 
     * ``status``: ``"filed"``, ``"candidate"``, ``"volunteers"`` or ``"none"``.
 
     The counts are correlated subqueries (see ``_count_in_district``), so the
-    queryset can be filtered further (``status="none"``, a tile's bounding box) and
-    stays one query; only the districts it returns are counted. Geometry is not deferred; use
-    ``.defer("geometry")`` or ``.values(...)`` for lists.
+    queryset can be filtered further (``status="none"``, ``geoid=...``) and stays one
+    query; only the districts it returns are counted, each with its own index lookups.
+    For many districts of the current maps use ``district_list`` or
+    ``district_count_rows`` (one pass over the sign-ups). Geometry is not deferred.
     """
     if state is not None and (not filters.states or state in filters.states):
         # Only this state's people can be in its districts' counts (an organizer sees a
