@@ -49,8 +49,9 @@ RESULTS_JSON = ROOT / "bench" / "results.json"
 FINDINGS_MD = ROOT / "bench" / "findings.md"
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgis://postgres@127.0.0.1:5432/berniecrat_bench")
 PG_DSN = DATABASE_URL.replace("postgis://", "postgresql://", 1)
-REDIS_CACHE = "redis://127.0.0.1:6379/9"
-REDIS_BROKER = "redis://127.0.0.1:6379/10"
+# Another Redis for a run beside someone else's (the bench empties both databases).
+REDIS_CACHE = os.environ.get("BENCH_REDIS_CACHE", "redis://127.0.0.1:6379/9")
+REDIS_BROKER = os.environ.get("BENCH_REDIS_BROKER", "redis://127.0.0.1:6379/10")
 ENDPOINTS = ("hello", "lookup", "insert", "signup", "form")
 
 SCALES = {
