@@ -51,8 +51,8 @@ def confirmation_message(signup: SignUp) -> EmailMultiAlternatives:
 def send(message: EmailMessage) -> None:
     """Send ``message`` over this worker process's connection to the mail server, opened on first use.
 
-    A connection per message (connect, EHLO, QUIT) cost more than the message itself
-    (bench/findings.md, email drain), so it stays open between messages. A kept
+    A connection per message (connect, EHLO, QUIT) costs about as much as the message
+    itself (bench/RESULTS.md, email drain), so it stays open between messages. A kept
     connection can have died meanwhile (the server closed it while idle, or
     restarted): on an error over a kept connection it is dropped and the message
     goes once more over a new one. An error over a new connection is raised: the
@@ -68,7 +68,11 @@ def send(message: EmailMessage) -> None:
         if not kept:
             raise
         logger.info("mail connection lost (%s); sending again over a new one", exc.__class__.__name__)
-        _send(message)
+        try:
+            _send(message)
+        except OSError:
+            _forget_connection()
+            raise
 
 
 def _send(message: EmailMessage) -> None:
@@ -81,7 +85,7 @@ def _send(message: EmailMessage) -> None:
     message.send()
 
 
-def _forget_connection(**kwargs) -> None:
+def _forget_connection() -> None:
     connection = getattr(_local, "connection", None)
     _local.connection = None
     if connection is not None:
