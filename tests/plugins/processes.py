@@ -1,6 +1,7 @@
 """Fixtures that run real processes beside the test process.
 
-``celery_worker`` starts a real Celery worker (``--pool solo``) that uses the
+``celery_worker`` starts a real Celery worker (``--pool solo``; no ``-Q``, so it
+consumes every queue of ``CELERY_TASK_QUEUES``, email included) that uses the
 pytest-django test database and a Redis database of its own as broker
 (database 15 on the host of ``CELERY_BROKER_URL``), so it never takes tasks
 from a developer's running worker and theirs never takes the tests' tasks
