@@ -143,8 +143,14 @@ class SignUp(models.Model):
     )
 
     # --- Location and districts ---------------------------------------------
+    # No spatial index: nothing searches by the submitted point (lookups use ``location``), and
+    # an index here would be written on every sign-up and every redistricting update.
     submitted_location = models.PointField(
-        srid=4326, null=True, blank=True, help_text="Point the supporter gave (map pin or browser location)."
+        srid=4326,
+        null=True,
+        blank=True,
+        spatial_index=False,
+        help_text="Point the supporter gave (map pin or browser location).",
     )
     location = models.PointField(srid=4326, null=True, blank=True, help_text="Best known home point.")
     location_quality = models.CharField(
@@ -181,7 +187,7 @@ class SignUp(models.Model):
         help_text="State house district of the location (current map).",
     )
     districts_assigned_at = models.DateTimeField(
-        null=True, blank=True, help_text="When districts were last resolved from the location."
+        null=True, blank=True, help_text="When the districts last changed (or were first set) from the location."
     )
 
     # --- Double opt-in ------------------------------------------------------
