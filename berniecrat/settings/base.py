@@ -230,6 +230,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
+# Celery's Django fix-up closes the database connections before and after every task
+# unless this is set: a new PostgreSQL connection (and its set-up queries) for every
+# email held the drain to about 60 a second whatever the pool size (bench/findings.md,
+# section 5). With it, a task keeps its process's connection the way a web request
+# does, and berniecrat.celery drops one that broke or outlived CONN_MAX_AGE.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 # Email has a queue of its own, so a geocoding backlog never delays a confirmation and
 # the email pool can run more processes (its work is waiting on SMTP and commits). A
 # worker started without -Q consumes both (make run's single box, the tests); in
