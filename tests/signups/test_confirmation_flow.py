@@ -8,12 +8,14 @@ the right three districts.
 import re
 
 import pytest
+from django.db import connection
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from signups import services
 from signups.models import LocationQuality, SignUp
-from tests.factories import OrganizerFactory
+from signups.tasks import send_signup_confirmation
+from tests.factories import OrganizerFactory, SignUpFactory
 from tests.signups.conftest import RUN_FORM
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("zipcodes")]
@@ -64,3 +66,35 @@ def test_new_york_street_sign_up_is_geocoded_mailed_once_and_confirmed(celery_wo
     assert body["districts"]["sldu"]["geoid"] == "36047"
     assert body["districts"]["sldl"]["geoid"] == "36075"
     assert len(worker_mailbox.to("flow@example.org")) == 1
+
+
+def worker_backends() -> list[int]:
+    """PostgreSQL backends of the test database other than this test's own: the worker's."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid() AND backend_type = 'client backend' ORDER BY pid"
+        )
+        return [pid for (pid,) in cursor.fetchall()]
+
+
+def test_worker_keeps_its_database_connection_and_replaces_one_postgresql_dropped(celery_worker, worker_mailbox):
+    first, second, third = SignUpFactory.create_batch(3)
+    send_signup_confirmation.delay(first.pk)
+    worker_mailbox.wait_for_to(first.email, 1)
+    backends = worker_backends()
+    assert len(backends) == 1
+
+    # A second email goes out on the same connection: no new connection per task.
+    send_signup_confirmation.delay(second.pk)
+    worker_mailbox.wait_for_to(second.email, 1)
+    assert worker_backends() == backends
+
+    # PostgreSQL drops it (a restart, a failover): the next email still leaves, once,
+    # on a new connection, without waiting for a retry or the sweeper.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", backends)
+    send_signup_confirmation.delay(third.pk)
+    assert len(worker_mailbox.wait_for_to(third.email, 1, timeout=10)) == 1
+    wait_until(lambda: SignUp.objects.filter(pk=third.pk, confirmation_sent_at__isnull=False).exists())
+    assert worker_backends() not in ([], backends)
