@@ -45,6 +45,9 @@ ROOT = Path(__file__).resolve().parents[2]
 CELERY = ROOT / ".venv" / "bin" / "celery"
 WORKER_BROKER_DB = 15  # the test worker's broker
 IDLE_BROKER_DB = 14  # a broker no worker ever listens on
+# application_name of the session worker's PostgreSQL connections (libpq reads PGAPPNAME),
+# so a test can tell them from other sessions' connections to the test database.
+WORKER_APP_NAME = "berniecrat-test-worker"
 WORKER_START_TIMEOUT = 60
 WORKER_STOP_TIMEOUT = 20
 # Where the worker's geocoder calls go when the recorded answers are missing: nowhere.
@@ -176,6 +179,7 @@ def celery_worker_process(
         "CENSUS_GEOCODER_URL": worker_census_geocoder.url if worker_census_geocoder else UNREACHABLE_URL,
         "CENSUS_GEOCODER_TIMEOUT": "2",
         "PYTHONUNBUFFERED": "1",
+        "PGAPPNAME": WORKER_APP_NAME,
         **celery_worker_env,
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

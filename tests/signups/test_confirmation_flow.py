@@ -16,6 +16,7 @@ from signups import services
 from signups.models import LocationQuality, SignUp
 from signups.tasks import send_signup_confirmation
 from tests.factories import OrganizerFactory, SignUpFactory
+from tests.plugins.processes import WORKER_APP_NAME
 from tests.signups.conftest import RUN_FORM
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("zipcodes")]
@@ -69,11 +70,12 @@ def test_new_york_street_sign_up_is_geocoded_mailed_once_and_confirmed(celery_wo
 
 
 def worker_backends() -> list[int]:
-    """PostgreSQL backends of the test database other than this test's own: the worker's."""
+    """The test worker's PostgreSQL backends (its connections carry WORKER_APP_NAME)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-            " AND pid <> pg_backend_pid() AND backend_type = 'client backend' ORDER BY pid"
+            "SELECT pid FROM pg_stat_activity"
+            " WHERE datname = current_database() AND application_name = %s ORDER BY pid",
+            [WORKER_APP_NAME],
         )
         return [pid for (pid,) in cursor.fetchall()]
 
