@@ -14,11 +14,12 @@ help: ## List the targets
 setup: ## Install and start what the project needs, migrate, load districts (idempotent)
 	bash scripts/setup.sh
 
-# Django reads .env itself (the real environment wins), so honcho does not (-e /dev/null); it only needs PORT.
-run: setup ## Set up, then run web (http://127.0.0.1:8000, or PORT), Celery worker and beat; Ctrl-C stops all
+# Under supervisord (scripts/supervise.py): a process that dies is restarted, the others go on.
+# Django reads .env itself (the real environment wins); the Procfile only needs PORT.
+run: setup ## Set up, then run web (http://127.0.0.1:8000, or PORT), intake and Celery workers, beat, supervised; Ctrl-C stops all
 	@mkdir -p .cache
 	port="$${PORT:-$$(sed -n 's/^[[:space:]]*PORT[[:space:]]*=[[:space:]]*//p' .env 2>/dev/null | tail -n1 | tr -d "\"' ")}"; \
-	exec $(VENV)/bin/honcho start -f Procfile -e /dev/null -p "$${port:-8000}"
+	PORT="$${port:-8000}" exec $(PY) scripts/supervise.py
 
 # `make demo`: its own database and Redis database, so the main ones never see invented people.
 DEMO_DATABASE_URL ?= postgis://postgres@127.0.0.1:5432/berniecrat_demo

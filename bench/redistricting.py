@@ -7,7 +7,7 @@ database only), then times, per run:
 
 * ``raw join``: one point-in-polygon join of every located sign-up with the current
   districts (what the database itself needs to answer the question);
-* ``current``: ``signups.services.signups_reassign_districts()`` as the
+* ``current``: ``signups.services.locating.signups_reassign_districts()`` as the
   ``reassign_districts`` command runs it, with every sign-up's districts cleared first,
   so every row is written (the worst case: the target's measure);
 * ``current_cd_only``: the same with only the congressional districts cleared, as after
@@ -34,7 +34,7 @@ from django.db import connection  # noqa: E402
 from districts.models import District  # noqa: E402
 from districts.selectors import districts_for_points  # noqa: E402
 from signups.models import SignUp  # noqa: E402
-from signups.services import signups_reassign_districts  # noqa: E402
+from signups.services.locating import signups_reassign_districts  # noqa: E402
 
 TABLE = SignUp._meta.db_table
 SENTINELS = {"boolean": "false", "text": "''", "character varying": "''", "ARRAY": "'{}'", "jsonb": "'{}'"}

@@ -13,5 +13,6 @@ from . import views
 urlpatterns = [
     path("bench/hello", views.hello, name="bench-hello"),
     path("bench/insert", views.insert, name="bench-insert"),
+    path("bench/form", views.form, name="bench-form"),
     *project_urlpatterns,
 ]

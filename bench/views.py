@@ -3,14 +3,17 @@
 * ``hello``: answers "hello" (baseline of the district lookup);
 * ``insert``: validates a small form and does one INSERT into ``bench_insert``, a
   bench-only table that ``bench/run.py`` creates with raw SQL (baseline of the
-  sign-up intake).
+  sign-up API);
+* ``form``: the same behind Django's CSRF protection, answered with a redirect
+  (baseline of the ``/run/`` form: GET gives the token, POST inserts).
 
 Both run behind the project's whole middleware stack, in the same gunicorn.
 """
 
 from django import forms
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.middleware.csrf import get_token
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -31,6 +34,26 @@ class InsertForm(forms.Form):
     zip = forms.RegexField(regex=r"^\d{5}$")
 
 
+def _insert(data) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO bench_insert (name, email, zip) VALUES (%s, %s, %s) RETURNING id",
+            [data["name"], data["email"], data["zip"]],
+        )
+        return cursor.fetchone()[0]
+
+
+def form(request):
+    if request.method != "POST":
+        token = get_token(request)
+        return HttpResponse(f'<form method="post"><input type="hidden" name="csrfmiddlewaretoken" value="{token}">')
+    posted = InsertForm(request.POST)
+    if not posted.is_valid():
+        return JsonResponse({"errors": posted.errors}, status=400)
+    _insert(posted.cleaned_data)
+    return HttpResponseRedirect("/bench/hello")
+
+
 def hello(request):
     return HttpResponse("hello", content_type="text/plain")
 
@@ -38,14 +61,7 @@ def hello(request):
 @csrf_exempt  # like the JSON sign-up API, which partner sites post to without a token
 @require_POST
 def insert(request):
-    form = InsertForm(request.POST)
-    if not form.is_valid():
-        return JsonResponse({"errors": form.errors}, status=400)
-    data = form.cleaned_data
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO bench_insert (name, email, zip) VALUES (%s, %s, %s) RETURNING id",
-            [data["name"], data["email"], data["zip"]],
-        )
-        (pk,) = cursor.fetchone()
-    return JsonResponse({"id": pk}, status=201)
+    posted = InsertForm(request.POST)
+    if not posted.is_valid():
+        return JsonResponse({"errors": posted.errors}, status=400)
+    return JsonResponse({"id": _insert(posted.cleaned_data)}, status=201)

@@ -138,3 +138,20 @@ def hit_ip(scope: str, request, rate: str | Rate) -> Verdict:
 
 def hit_email(scope: str, email: str, rate: str | Rate) -> Verdict:
     return hit(f"{scope}_email", email, rate)
+
+
+def first_use(scope: str, value: str, ttl: int) -> bool:
+    """True the first time ``value`` is offered under ``scope`` within ``ttl`` seconds, False after
+    (a form's time-trap token works once). Like the limits: off with ``RATELIMIT_ENABLE=0``,
+    and True when Redis cannot answer (a sign-up is never refused for our outage)."""
+    if not enabled():
+        return True
+    key = _key(scope, value, 0)
+    try:
+        backend = getattr(cache, "_cache", None)
+        if hasattr(backend, "get_client"):
+            return bool(backend.get_client(key, write=True).set(key, 1, nx=True, ex=ttl))
+        return cache.add(key, 1, ttl, version=None)
+    except Exception as exc:  # noqa: BLE001 - any Redis failure: let the sign-up in
+        logger.warning("%s not checked: Redis unavailable (%s)", scope, exc.__class__.__name__)
+        return True

@@ -9,7 +9,7 @@ from organizing.audit import audited_urls
 from pipeline import api_urls as pipeline_api_urls
 from pipeline.api import CandidateListQuery
 from signups import api_urls as signups_api_urls
-from signups.api import SignUpFilterSerializer
+from signups.api.organizer import SignUpFilterSerializer
 
 from .health import healthz
 

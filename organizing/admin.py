@@ -4,7 +4,7 @@ The sign-up admin lives on the organizer side, beside the audit log it writes to
 its list, change page, data export and deletion each record an ``AuditEvent``.
 "Export data" downloads everything stored about the selected people (the same
 JSON as ``manage.py signup_data EMAIL --export``); deleting, one or many, goes
-through ``signups.services.signup_delete``, so the cached geocoder answer and the
+through ``signups.services.deletion.signup_delete``, so the cached geocoder answer and the
 nominations naming them go too. There is no search box: a search puts a name or
 email in the page's URL (and the server's logs).
 
@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from districts.states import BY_USPS
 from signups.models import LocationQuality, SignUp
 from signups.selectors import signup_export
-from signups.services import signup_delete
+from signups.services.deletion import signup_delete
 
 from .models import AuditEvent, User
 from .services import audit_record
@@ -80,7 +80,6 @@ class SignUpAdmin(admin.ModelAdmin):
     readonly_fields = [
         "located_at",
         "districts_assigned_at",
-        "confirmation_claimed_at",
         "confirmation_sent_at",
         "follow_up_queued_at",
         "confirmed_at",

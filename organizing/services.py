@@ -15,7 +15,7 @@ from django.utils import timezone
 from districts.models import ZipCode
 from districts.states import BY_USPS, FIFTY_STATES
 from signups.models import BallotLine, HelpScope, Language, LocationQuality, Office, SignUp, Skill, Timeframe
-from signups.services import signups_reassign_districts
+from signups.services.locating import signups_reassign_districts
 
 from .models import AuditEvent
 

@@ -1,10 +1,13 @@
-"""Emails of the pipeline, each in its recipient's language."""
+"""Emails of the pipeline, each in its recipient's language, rendered for the outbox
+(``signups.outbox``) from the row they are about; None when there is nothing left to send."""
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
+
+from signups.models import SignUp
 
 from .models import Introduction, Nomination
 
@@ -41,3 +44,42 @@ def invitation_message(nomination: Nomination) -> EmailMultiAlternatives:
         run_url = settings.SITE_URL.rstrip("/") + reverse("signups:run")
     context = {"nomination": nomination, "run_url": run_url}
     return _message("nomination_invitation", context, nomination.nominee_email, nomination.language)
+
+
+def _introduction(introduction_id: int) -> Introduction | None:
+    """The introduction, if both people may still be emailed (not unsubscribed since)."""
+    introduction = Introduction.objects.select_related("candidate", "volunteer").filter(pk=introduction_id).first()
+    if introduction is None or introduction.candidate.unsubscribed_at or introduction.volunteer.unsubscribed_at:
+        return None
+    return introduction
+
+
+def render_introduction_to_candidate(introduction_id: int) -> EmailMultiAlternatives | None:
+    introduction = _introduction(introduction_id)
+    return introduction_messages(introduction)[0] if introduction else None
+
+
+def render_introduction_to_volunteer(introduction_id: int) -> EmailMultiAlternatives | None:
+    introduction = _introduction(introduction_id)
+    return introduction_messages(introduction)[1] if introduction else None
+
+
+def introduction_emailed(introduction_id: int) -> None:
+    """Stamp ``emailed_at`` once the second of its two emails has left."""
+    from signups.models import OutboxEmail
+
+    keys = [f"introduction_to_candidate:{introduction_id}", f"introduction_to_volunteer:{introduction_id}"]
+    if not OutboxEmail.objects.filter(key__in=keys, sent_at__isnull=True).exists():
+        Introduction.objects.filter(pk=introduction_id, emailed_at__isnull=True).update(emailed_at=timezone.now())
+
+
+def render_nomination_invitation(nomination_id: int) -> EmailMultiAlternatives | None:
+    """The nominee's invitation, unless the nomination was deleted or the nominee has signed up since."""
+    nomination = Nomination.objects.filter(pk=nomination_id).exclude(nominee_email="").first()
+    if nomination is None or SignUp.objects.with_email(nomination.nominee_email).exists():
+        return None
+    return invitation_message(nomination)
+
+
+def nomination_invited(nomination_id: int) -> None:
+    Nomination.objects.filter(pk=nomination_id).update(invitation_sent_at=timezone.now())

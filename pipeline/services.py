@@ -1,7 +1,8 @@
 """Writes of the recruitment pipeline: stages, assignments, introductions, nominations.
 
-Emails leave through Celery after commit; each has a state field claimed with a
-conditional UPDATE, so a task that runs twice sends nothing twice.
+Emails leave through the one outbox (``signups.outbox``): a row written in the
+transaction that decides the email, sent once by the email workers (the kinds and how
+they render are in ``pipeline.emails``, registered in ``PipelineConfig.ready``).
 """
 
 import logging
@@ -9,9 +10,10 @@ import logging
 from django.contrib.gis.geos import Point
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
-from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from districts.selectors import district_lookup
+from signups import outbox
 from signups.models import SignUp
 
 from .models import Candidacy, Introduction, Nomination, Stage, StageChange
@@ -95,30 +97,13 @@ def introduction_create(*, candidate_id: int, volunteer_id: int, by) -> tuple[In
     except IntegrityError:  # the same pair introduced at the same moment by someone else
         introduction, created = Introduction.objects.get(candidate=candidate, volunteer=volunteer), False
     if created:
-        from . import tasks
-
-        pk = introduction.pk
-        transaction.on_commit(lambda: tasks.send_introduction.delay(pk), robust=True)
+        outbox.emails_enqueue(
+            [
+                ("introduction_to_candidate", introduction.pk, f"introduction_to_candidate:{introduction.pk}"),
+                ("introduction_to_volunteer", introduction.pk, f"introduction_to_volunteer:{introduction.pk}"),
+            ]
+        )
     return introduction, created
-
-
-def introduction_send(*, introduction_id: int) -> bool:
-    """Email both people of an introduction, once; False when there was nothing to send."""
-    from .emails import introduction_messages
-
-    now = timezone.now()
-    if not Introduction.objects.filter(pk=introduction_id, emailed_at__isnull=True).update(emailed_at=now):
-        return False
-    introduction = Introduction.objects.select_related("candidate", "volunteer").get(pk=introduction_id)
-    try:
-        for message in introduction_messages(introduction):
-            message.send()
-    except Exception:
-        # Give the claim back so the retry sends (both) again.
-        Introduction.objects.filter(pk=introduction_id, emailed_at=now).update(emailed_at=None)
-        raise
-    logger.info("introduction %s emailed", introduction_id)
-    return True
 
 
 def nomination_create(*, data: dict, location: tuple[float, float] | None = None) -> tuple[Nomination, bool]:
@@ -144,29 +129,12 @@ def nomination_create(*, data: dict, location: tuple[float, float] | None = None
     with transaction.atomic():
         nomination.save()
         if nomination.nominee_email:
-            from . import tasks
-
-            pk = nomination.pk
-            transaction.on_commit(lambda: tasks.send_nomination_invitation.delay(pk), robust=True)
+            nomination_invitation_enqueue(nomination=nomination)
     return nomination, True
 
 
-def nomination_send_invitation(*, nomination_id: int) -> bool:
-    """Invite the nominee to sign up: one invitation per nominee, however many nominate them."""
-    from .emails import invitation_message
-
-    nomination = Nomination.objects.filter(pk=nomination_id).exclude(nominee_email="").first()
-    if nomination is None:
-        return False
-    email = nomination.nominee_email
-    if SignUp.objects.filter(email__iexact=email).exists():
-        return False  # already signed up
-    with transaction.atomic():
-        # Lock every nomination of this nominee so two tasks cannot both decide to send.
-        same_nominee = list(Nomination.objects.select_for_update().filter(nominee_email__iexact=email))
-        if any(n.invitation_sent_at for n in same_nominee):
-            return False
-        invitation_message(nomination).send()
-        Nomination.objects.filter(pk=nomination.pk).update(invitation_sent_at=timezone.now())
-    logger.info("nomination %s invitation sent", nomination_id)
-    return True
+def nomination_invitation_enqueue(*, nomination: Nomination) -> None:
+    """Queue the nominee's invitation (in the caller's transaction): one per nominee however
+    many nominate them, since the outbox key is the nominee's address (as a keyed hash)."""
+    nominee = salted_hmac("pipeline.nomination_invitation", nomination.nominee_email.strip().lower()).hexdigest()
+    outbox.email_enqueue(kind="nomination_invitation", object_id=nomination.pk, key=f"nomination_invitation:{nominee}")

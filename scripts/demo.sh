@@ -40,4 +40,4 @@ cat <<TEXT
 TEXT
 
 mkdir -p .cache
-exec .venv/bin/honcho start -f Procfile -e /dev/null -p "$port"
+PORT="$port" exec .venv/bin/python scripts/supervise.py

@@ -1,4 +1,4 @@
-"""HTML sign-up forms: validation only; ``views`` hands the cleaned data to ``services.signup_create``.
+"""HTML sign-up forms: validation only; ``views`` hands the cleaned data to ``submission_create``.
 
 Two traps keep scripts out without bothering people (no CAPTCHA):
 
@@ -7,9 +7,12 @@ Two traps keep scripts out without bothering people (no CAPTCHA):
 * a time-trap (``started``): a signed timestamp rendered afresh with every page.
   A submission without it, with a forged one, one sooner than
   ``SIGNUP_FORM_MIN_SECONDS`` after the page was shown, or later than
-  ``SIGNUP_FORM_MAX_AGE``, is refused with a message saying what to do.
+  ``SIGNUP_FORM_MAX_AGE``, is refused with a message saying what to do. A token
+  works once (``berniecrat.ratelimit.first_use``): a script replaying one page's
+  token is refused like one without it.
 """
 
+import secrets
 import time
 
 from django import forms
@@ -18,6 +21,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from berniecrat import ratelimit
 from districts.states import STATES
 
 from . import validation
@@ -29,8 +33,13 @@ TIME_TRAP_SALT = "signups.forms.started"
 
 
 def time_trap_token(at: float | None = None) -> str:
-    """A signed "this form was shown at" timestamp (``at``: seconds since the epoch, default now)."""
-    return signing.dumps({"t": round(time.time() if at is None else at, 3)}, salt=TIME_TRAP_SALT, compress=False)
+    """A signed "this form was shown at" timestamp (``at``: seconds since the epoch, default now).
+
+    With a random nonce: two pages shown in the same millisecond (a livestream's crowd)
+    get different tokens, so one person's use never spends another's.
+    """
+    shown = {"t": round(time.time() if at is None else at, 3), "n": secrets.token_hex(6)}
+    return signing.dumps(shown, salt=TIME_TRAP_SALT, compress=False)
 
 
 class TimeTrapInput(forms.HiddenInput):
@@ -52,7 +61,7 @@ class AddressFieldsMixin:
     the sign-up and nomination forms: text cleaned, ZIP normalised, and the ZIP checked against the
     state (``clean`` calls ``check_zip_state``), its row kept in ``zip_row``."""
 
-    zip_row = None  # the ZIP's row, once check_zip_state has read it (signup_create needs it too)
+    zip_row = None  # the ZIP's row, once check_zip_state has read it (the thank-you page's districts)
 
     def clean_text(self, name: str) -> str:
         return validation.clean_text(self.cleaned_data.get(name) or "")
@@ -139,6 +148,10 @@ class SignUpForm(AddressFieldsMixin, forms.Form):
                 _("That was quicker than a person can fill in this form. Please check your details and send it again."),
                 code="too_fast",
             )
+        if not ratelimit.first_use("time_trap", self.cleaned_data["started"], settings.SIGNUP_FORM_MAX_AGE):
+            raise ValidationError(
+                _("This form was sent already. Please check your details and send it again."), code="form_reused"
+            )
 
     def clean_first_name(self):
         value = self.clean_text("first_name")
@@ -163,7 +176,7 @@ class SignUpForm(AddressFieldsMixin, forms.Form):
         return data
 
     def signup_data(self) -> dict:
-        """The cleaned fields ``signup_create`` takes, without email and location."""
+        """The cleaned fields ``submission_create`` takes, without email and location."""
         skip = {"email", "lat", "lng", *self.trap_fields}
         return {k: v for k, v in self.cleaned_data.items() if k not in skip}
 

@@ -2,6 +2,9 @@
 
 from django.db.models import Q
 
+from districts.models import ZipCode
+from districts.selectors import district_lookup
+
 from .models import SignUp
 
 
@@ -66,15 +69,33 @@ def signup_related_rows(signup: SignUp) -> list:
 
 def signup_export(*, signup: SignUp) -> dict:
     """Everything stored about one person, as JSON-ready data (a supporter's data request):
-    the sign-up, the rows that point at it, and the rows that name them by email
-    (``personal_data``: nominations they made or received)."""
+    the sign-up, the rows that point at it (held changes among them), and the rows that
+    name them by email (``personal_data``: their submissions, nominations they made or received)."""
     from django.utils import timezone
 
     from . import personal_data
 
+    rows = {
+        (type(row), row.pk): row for row in [*signup_related_rows(signup), *personal_data.rows_by_email(signup.email)]
+    }
     return {
         "exported_at": timezone.now().isoformat(),
         "signup": personal_data.serialized([signup])[0],
-        "related": personal_data.serialized(signup_related_rows(signup))
-        + personal_data.serialized(personal_data.rows_by_email(signup.email)),
+        # A submission points at its person and names them by email: found both ways, listed once.
+        "related": personal_data.serialized(rows.values()),
     }
+
+
+def location_districts(*, point: tuple[float, float] | None = None, zip_row: ZipCode | None = None) -> dict | None:
+    """The districts of a submitted location, not of any stored person: a map point's
+    ``(lat, lng)``, or the centre of a ZIP code that lies in one congressional district
+    (one that spans several says nothing reliable). ``{chamber: District | None}``, or None.
+
+    What the public answers to a sign-up (API body, thank-you page) may show: anyone can
+    look these up for the same point or ZIP.
+    """
+    if point is not None:
+        return district_lookup(lat=point[0], lng=point[1])
+    if zip_row is not None and not zip_row.is_ambiguous:
+        return district_lookup(lat=zip_row.point.y, lng=zip_row.point.x)
+    return None

@@ -8,6 +8,7 @@ urlpatterns = [
     path("run/", views.RunView.as_view(), name="run"),
     path("volunteer/", views.VolunteerView.as_view(), name="volunteer"),
     path("thanks/", views.thanks, name="thanks"),
-    path("confirm/<str:token>/", views.confirm, name="confirm"),
+    path("confirm/<str:token>/", views.ConfirmView.as_view(), name="confirm"),
+    path("changes/<str:token>/", views.ChangeView.as_view(), name="change"),
     path("unsubscribe/<str:token>/", views.UnsubscribeView.as_view(), name="unsubscribe"),
 ]

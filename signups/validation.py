@@ -55,7 +55,7 @@ def validate_state(value: str) -> str:
 
 
 def zip_matches_state(zip_code: str, state: str) -> ZipCode:
-    """The ZIP must exist and lie in the state given; returns its row (for ``signup_create``)."""
+    """The ZIP must exist and lie in the state given; returns its row (the answer's districts use it)."""
     found = zip_lookup(zip_code)
     if found is None:
         raise ValidationError(_("We could not find this ZIP code."), code="unknown_zip")

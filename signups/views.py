@@ -4,9 +4,15 @@ Every page showing or acting on one supporter is marked personal (``Cache-Contro
 no-store``, berniecrat.middleware). The forms' POSTs count against the per-address
 and per-email rate limits (berniecrat.ratelimit): over them, the form comes back
 with an error saying when to try again, with HTTP 429, and nothing is stored.
+
+A valid form is stored as one submission (the request's only database write) and
+answered with the same thank-you page whoever the email belongs to: it shows the
+districts of the location just submitted, never anything stored about a person.
+Links in our emails open a page with a button; only its POST changes anything.
 """
 
 from django.conf import settings
+from django.core import signing
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -17,12 +23,21 @@ from django.views.generic import FormView
 
 from berniecrat import ratelimit
 from berniecrat.middleware import mark_personal, personal_data
+from districts.models import ZipCode
 
-from . import services, tokens
+from . import tokens
 from .forms import RunForm, VolunteerForm
-from .models import SignUp
+from .models import SignUp, Source
+from .selectors import location_districts
+from .services.confirmation import pending_change_apply, pending_change_current, signup_confirm, signup_unsubscribe
+from .services.intake import submission_create
 
-SESSION_KEY = "signup_id"
+# The thank-you page learns the submitted location from a signed cookie, not the database or
+# a session row: storing the submission stays the request's only write, and nothing of it
+# reaches the URL.
+THANKS_COOKIE = "signup_submitted"
+THANKS_SALT = "signups.views.thanks"
+THANKS_MAX_AGE = 3600
 
 
 def try_again_message(verdict: ratelimit.Verdict) -> str:
@@ -80,13 +95,26 @@ class SignUpView(RateLimitedFormMixin, FormView):
     email_scope = "signup"
 
     def form_accepted(self, form):
-        data = form.signup_data() | {"language": get_language()[:2]}
-        result = services.signup_create(
-            kind=form.kind, email=form.cleaned_data["email"], data=data, location=form.location(), zip_row=form.zip_row
+        location = form.location()
+        submission_create(
+            kind=form.kind,
+            email=form.cleaned_data["email"],
+            data=form.signup_data(),
+            location=location,
+            language=get_language()[:2],
+            source=Source.FORM,
         )
-        # The thank-you page finds the sign-up through the session: no id or email in the URL.
-        self.request.session[SESSION_KEY] = result.signup.pk
-        return redirect("signups:thanks")
+        response = redirect("signups:thanks")
+        response.set_signed_cookie(
+            THANKS_COOKIE,
+            signing.dumps({"kind": form.kind, "point": location, "zip": form.cleaned_data["zip"]}, compress=False),
+            salt=THANKS_SALT,
+            max_age=THANKS_MAX_AGE,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+        return response
 
 
 class RunView(SignUpView):
@@ -101,19 +129,75 @@ class VolunteerView(SignUpView):
 
 @personal_data
 def thanks(request):
-    signup = SignUp.objects.select_related("cd", "sldu", "sldl").filter(pk=request.session.get(SESSION_KEY)).first()
-    if signup is None:
+    """The same page for every sign-up: what happens next, and the districts of the submitted location."""
+    try:
+        submitted = signing.loads(request.get_signed_cookie(THANKS_COOKIE, salt=THANKS_SALT, max_age=THANKS_MAX_AGE))
+    except (KeyError, signing.BadSignature):
         return redirect("signups:run")
-    return render(request, "signups/thanks.html", {"signup": signup})
+    point = tuple(submitted["point"]) if submitted.get("point") else None
+    zip_row = None if point else ZipCode.objects.filter(zip=submitted.get("zip", "")).first()
+    context = {
+        "kind": submitted.get("kind"),
+        # Districts of the location just submitted (a map point, or an unambiguous ZIP's centre),
+        # {chamber: District | None} or None: never anything stored about a person.
+        "location_districts": location_districts(point=point, zip_row=zip_row),
+        "from_zip": point is None,
+    }
+    return render(request, "signups/thanks.html", context)
 
 
-@personal_data
-def confirm(request, token):
-    signup_id = tokens.read_token(token, tokens.CONFIRM_SALT, tokens.CONFIRM_MAX_AGE)
-    if signup_id is None or not SignUp.objects.filter(pk=signup_id).exists():
-        return render(request, "signups/link_invalid.html", status=400)
-    signup = services.signup_confirm(signup_id=signup_id)
-    return render(request, "signups/confirmed.html", {"signup": signup})
+@method_decorator(personal_data, name="dispatch")
+class ConfirmView(View):
+    """The double opt-in link: a page with a button (mail scanners open links; only people press)."""
+
+    def get(self, request, token):
+        if tokens.read_token(token, tokens.CONFIRM_SALT, tokens.CONFIRM_MAX_AGE) is None:
+            return render(request, "signups/link_invalid.html", status=400)
+        return render(request, "signups/confirm.html", {"action": reverse("signups:confirm", args=[token])})
+
+    def post(self, request, token):
+        signup_id = tokens.read_token(token, tokens.CONFIRM_SALT, tokens.CONFIRM_MAX_AGE)
+        if signup_id is None or not SignUp.objects.filter(pk=signup_id).exists():
+            return render(request, "signups/link_invalid.html", status=400)
+        signup_confirm(signup_id=signup_id)
+        return render(request, "signups/confirmed.html")
+
+
+@method_decorator(personal_data, name="dispatch")
+class ChangeView(View):
+    """The change-confirmation link: the held changes and a button that applies them."""
+
+    def _pending_id(self, token):
+        return tokens.read_token(token, tokens.CHANGE_SALT, tokens.CHANGE_MAX_AGE)
+
+    def get(self, request, token):
+        from .emails import change_rows
+
+        pending_id = self._pending_id(token)
+        pending = pending_change_current(pending_change_id=pending_id) if pending_id is not None else None
+        if pending is None:
+            return render(request, "signups/link_invalid.html", status=400)
+        context = {
+            "rows": change_rows(pending),
+            "revision": pending.revision,
+            "action": reverse("signups:change", args=[token]),
+        }
+        return render(request, "signups/change.html", context)
+
+    def post(self, request, token):
+        pending_id = self._pending_id(token)
+        try:
+            revision = int(request.POST.get("revision", ""))
+        except ValueError:
+            revision = None
+        if pending_id is None or revision is None:
+            return render(request, "signups/link_invalid.html", status=400)
+        if pending_change_apply(pending_change_id=pending_id, revision=revision) is None:
+            # Applied already, expired, or changed since the page was shown: show what is held now.
+            if pending_change_current(pending_change_id=pending_id) is not None:
+                return redirect("signups:change", token=token)
+            return render(request, "signups/link_invalid.html", status=400)
+        return render(request, "signups/changes_applied.html")
 
 
 @method_decorator(csrf_exempt, name="dispatch")  # RFC 8058 one-click POSTs come from mail clients, not our pages.
@@ -131,5 +215,5 @@ class UnsubscribeView(View):
         signup_id = self._signup_id(token)
         if signup_id is None:
             return render(request, "signups/link_invalid.html", status=400)
-        services.signup_unsubscribe(signup_id=signup_id)
+        signup_unsubscribe(signup_id=signup_id)
         return render(request, "signups/unsubscribed.html")

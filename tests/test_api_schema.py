@@ -14,7 +14,9 @@ def test_schema_generates_without_warnings_and_lists_every_endpoint():
     assert schema["openapi"].startswith("3.")
     assert {"/api/v1/districts/lookup", "/api/v1/signups/", "/api/v1/signups/{id}/"} <= set(schema["paths"])
     intake = schema["paths"]["/api/v1/signups/"]["post"]
-    assert {"201", "200", "400"} <= set(intake["responses"])
+    assert {"202", "400", "415", "429"} <= set(intake["responses"])
+    assert "201" not in intake["responses"] and "200" not in intake["responses"]  # one answer for every email
+    assert set(intake["requestBody"]["content"]) == {"application/json"}  # JSON only
     assert intake["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/SignUpCreate")
 
 

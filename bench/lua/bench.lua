@@ -7,6 +7,7 @@
 --         lookup  GET  /api/v1/districts/lookup           random points in the US
 --         signup  POST /api/v1/signups/ JSON             fresh people at real ZIPs
 --         form    POST /run/ with CSRF (token fetched once per wrk thread, then reused)
+--         csrfinsert POST /bench/form with CSRF, one INSERT (bare baseline of form)
 -- ZIPS_TSV  zip<TAB>state<TAB>lat<TAB>lng lines (active residential ZIPs, from the bench database)
 -- TAG     makes every email address of this run unique (fresh people only)
 --
@@ -127,6 +128,18 @@ function request()
     return wrk.format("GET", path, headers())
   elseif mode == "signup" then
     return wrk.format("POST", "/api/v1/signups/", headers({ ["Content-Type"] = "application/json" }), signup_body())
+  elseif mode == "csrfinsert" then
+    if not csrf_token then
+      return wrk.format("GET", "/bench/form", headers())
+    end
+    local body = "csrfmiddlewaretoken=" .. urlencode(csrf_token) .. "&name=" .. urlencode(pick(FIRST))
+      .. "&email=" .. urlencode(email()) .. "&zip=" .. pick(zips).zip
+    return wrk.format("POST", "/bench/form", headers({
+      ["Content-Type"] = "application/x-www-form-urlencoded",
+      ["Cookie"] = "csrftoken=" .. csrf_cookie,
+      ["Origin"] = "https://" .. host,
+      ["Referer"] = "https://" .. host .. "/bench/form",
+    }), body)
   elseif mode == "form" then
     if not csrf_token then
       return wrk.format("GET", "/run/", headers())
@@ -142,7 +155,7 @@ end
 
 function response(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
-  if mode == "form" and not csrf_token and status == 200 then
+  if (mode == "form" or mode == "csrfinsert") and not csrf_token and status == 200 then
     local cookie = (headers["Set-Cookie"] or ""):match("csrftoken=([^;]+)")
     local token = (body or ""):match('name="csrfmiddlewaretoken" value="([^"]+)"')
     if cookie and token then

@@ -222,6 +222,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # One schema component per choice set, however many fields use it.
     "ENUM_NAME_OVERRIDES": {"SkillEnum": "signups.models.Skill", "StageEnum": "pipeline.models.Stage"},
+    # One URL served by a view per method (berniecrat.api.by_method): each described as itself.
+    "PREPROCESSING_HOOKS": ["berniecrat.api.split_by_method"],
 }
 
 # --- Celery ------------------------------------------------------------------
@@ -246,16 +248,12 @@ CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 # production each queue gets its own worker pool (Procfile: "worker" and "email").
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = {"celery": {}, "email": {}}
-CELERY_TASK_ROUTES = {
-    "signups.tasks.send_signup_confirmation": {"queue": "email"},
-    "pipeline.tasks.send_introduction": {"queue": "email"},
-    "pipeline.tasks.send_nomination_invitation": {"queue": "email"},
-}
+CELERY_TASK_ROUTES = {"signups.tasks.send_email": {"queue": "email"}}
 CELERY_ACCEPT_CONTENT = ["json"]
 # A broker that is down must not hang a web request: connecting and every command give
 # up after about a second, and the web then stops publishing for SIGNUP_PUBLISH_PAUSE
-# seconds (signups.outbox); the sweeper sends what was not published (measured in
-# docs/reliability.md: a refused broker costs one request ~0.1 s, a hung one ~1 s).
+# seconds (signups.outbox); the sweeper sends what was not published. (Web requests
+# never publish: a sign-up is one INSERT; the intake workers and pipeline actions do.)
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
@@ -271,12 +269,23 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # sweeper below re-queues whatever could not be published.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.2}
 CELERY_BEAT_SCHEDULE = {
-    "requeue-stalled-signups": {"task": "signups.tasks.requeue_stalled_signups", "schedule": 60.0},
+    "sweep": {"task": "signups.tasks.sweep", "schedule": 60.0},
+    "prune-submissions": {"task": "signups.tasks.prune_submissions", "schedule": 3600.0},
 }
-# After a failed publish, web requests leave their follow-up work to the sweeper for this long.
+# After a failed publish, a process leaves its follow-up work to the sweeper for this long.
 SIGNUP_PUBLISH_PAUSE = env.float("SIGNUP_PUBLISH_PAUSE", default=30.0)
-# A confirmation email claimed this long ago and still not sent belongs to a dead worker.
-SIGNUP_CONFIRMATION_CLAIM_TIMEOUT = env.int("SIGNUP_CONFIRMATION_CLAIM_TIMEOUT", default=600)
+# An email (any kind: signups.outbox) claimed this long ago and still not sent belongs to a dead worker.
+EMAIL_CLAIM_TIMEOUT = env.int("EMAIL_CLAIM_TIMEOUT", default=600)
+
+# --- Sign-up intake (signups.services.intake; manage.py run_intake) ----------------
+# Submissions an intake worker applies per transaction.
+SIGNUP_INTAKE_BATCH_SIZE = env.int("SIGNUP_INTAKE_BATCH_SIZE", default=500)
+# Seconds an idle intake worker waits for a NOTIFY before looking anyway.
+SIGNUP_INTAKE_POLL = env.float("SIGNUP_INTAKE_POLL", default=1.0)
+# Days a processed submission is kept (then only its daily counts are); data requests see it until then.
+SIGNUP_INTAKE_RETENTION_DAYS = env.int("SIGNUP_INTAKE_RETENTION_DAYS", default=30)
+# Days changes held for an email's owner wait for their confirmation.
+SIGNUP_PENDING_CHANGE_DAYS = env.int("SIGNUP_PENDING_CHANGE_DAYS", default=7)
 
 # --- Districts ---------------------------------------------------------------
 _shared_data = BASE_DIR.parent / "shared" / "data"

@@ -9,6 +9,7 @@ from pipeline import services
 from pipeline.models import Introduction, Stage
 from signups.models import SignUp
 from tests.factories import OrganizerFactory, SignUpFactory
+from tests.signups.conftest import send_outbox
 
 pytestmark = pytest.mark.django_db
 
@@ -158,8 +159,10 @@ def test_introduction_emails_both_once(client, ny_organizer, smtp_server, django
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json()["id"] == again.json()["id"] and len(callbacks) == 1
     introduction = Introduction.objects.get()
-    assert services.introduction_send(introduction_id=introduction.pk) is True
-    assert services.introduction_send(introduction_id=introduction.pk) is False  # a re-run sends nothing
+    assert {row.kind for row in send_outbox()} == {"introduction_to_candidate", "introduction_to_volunteer"}
+    assert send_outbox() == []  # a re-run sends nothing
+    introduction.refresh_from_db()
+    assert introduction.emailed_at is not None
     smtp_server.mailbox.wait_for(2)
     to_candidate = smtp_server.mailbox.to("cand@example.org")
     to_volunteer = smtp_server.mailbox.to("help@example.org")

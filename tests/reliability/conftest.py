@@ -7,6 +7,7 @@
   timeout, short confirmation claim timeout), logging to a file the test can read.
 * ``GatedMailbox``: an SMTP handler whose first message blocks until the test releases it
   and is then refused (451), to kill a worker in the middle of sending.
+* ``start_intake_worker``: a real ``manage.py run_intake`` subprocess on the test database.
 
 The test process publishes to the same broker (``tests.plugins.processes.celery_broker``).
 """
@@ -149,6 +150,23 @@ def running_worker(*args, **kwargs) -> Iterator[CeleryWorker]:
 
 def stop_worker(worker: CeleryWorker) -> None:
     _stop(worker.process)
+
+
+def start_intake_worker(log: Path, env: dict[str, str], *, batch_size: int = 500) -> subprocess.Popen:
+    """``manage.py run_intake`` as the Procfile runs it, on the test database (``env``: ``worker_environment``)."""
+    command = [str(ROOT / ".venv" / "bin" / "python"), "manage.py", "run_intake", "--batch-size", str(batch_size)]
+    with log.open("ab") as out:
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+@contextmanager
+def running_intake_workers(count: int, log_dir: Path, env: dict[str, str]) -> Iterator[list[subprocess.Popen]]:
+    workers = [start_intake_worker(log_dir / f"intake{i}.log", env) for i in range(count)]
+    try:
+        yield workers
+    finally:
+        for worker in workers:
+            _stop(worker)
 
 
 def kill(pid: int) -> None:

@@ -9,8 +9,8 @@ from django.test import Client, RequestFactory
 
 from berniecrat import ratelimit
 from signups.forms import time_trap_token
-from signups.models import SignUp
-from tests.signups.conftest import RUN_FORM, api_payload, shown_token
+from signups.models import Submission
+from tests.signups.conftest import RUN_FORM, api_payload, fresh, shown_token
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("zipcodes")]
 
@@ -40,19 +40,19 @@ def test_honeypot_is_off_screen_labelled_and_not_in_the_tab_order(client):
 
 
 def test_filled_honeypot_is_refused_with_a_clear_error_and_nothing_stored(client, trap):
-    response = client.post("/run/", RUN_FORM | {"website": "http://spam.example"})
+    response = client.post("/run/", fresh(RUN_FORM) | {"website": "http://spam.example"})
     assert response.status_code == 200
     assert "If you typed in the field labelled" in errors(response)
-    assert not SignUp.objects.exists()
+    assert not Submission.objects.exists()
 
 
 def test_submission_faster_than_a_person_is_refused_then_accepted_after_a_pause(client, trap):
     token = page_token(client)
     response = client.post("/run/", RUN_FORM | {"started": token})
     assert "quicker than a person" in errors(response)
-    assert not SignUp.objects.exists()
-    assert client.post("/run/", RUN_FORM | {"started": time_trap_token(time.time() - 2.5)}).status_code == 302
-    assert SignUp.objects.count() == 1
+    assert not Submission.objects.exists()
+    assert client.post("/run/", fresh(RUN_FORM) | {"started": time_trap_token(time.time() - 2.5)}).status_code == 302
+    assert Submission.objects.count() == 1
 
 
 @pytest.mark.parametrize(
@@ -71,7 +71,7 @@ def test_missing_tampered_or_expired_time_trap_is_refused(client, trap, started,
         form["started"] = started
     response = client.post("/run/", form)
     assert response.status_code == 200 and message in errors(response)
-    assert not SignUp.objects.exists()
+    assert not Submission.objects.exists()
     assert re.search(r'name="started" value="[^"]+"', errors(response))  # a fresh token to send again with
 
 
@@ -80,26 +80,26 @@ def test_a_person_at_typing_speed_is_never_limited(client, trap):
     for i, email in enumerate(["a@example.org", "b@example.org", "c@example.org", "c@example.org"]):
         form = RUN_FORM | {"email": email, "started": shown_token(30)}
         if i == 2:
-            form["zip"] = "1000"  # a typo, refused and sent again
+            form["zip"] = "1000"  # a typo, refused and sent again (from the page it came back on: a new token)
             assert client.post("/run/", form).status_code == 200
-            form["zip"] = "10001"
+            form |= {"zip": "10001", "started": shown_token(30)}
         assert client.post("/run/", form).status_code == 302
-    assert SignUp.objects.count() == 3
+    assert Submission.objects.count() == 3
 
 
 def test_form_flood_from_one_address_gets_429_with_a_form_error(client, settings):
     settings.SIGNUP_FORM_RATE = "3/minute"
-    answers = [client.post("/run/", RUN_FORM | {"email": f"flood{i}@example.org"}) for i in range(5)]
+    answers = [client.post("/run/", fresh(RUN_FORM) | {"email": f"flood{i}@example.org"}) for i in range(5)]
     assert [r.status_code for r in answers] == [302, 302, 302, 429, 429]
     assert "Too many sign-ups in a short time" in errors(answers[3]) and answers[3]["Retry-After"]
-    assert SignUp.objects.count() == 3
+    assert Submission.objects.count() == 3
 
 
 def test_per_email_limit_on_the_forms_and_the_api_together(client, settings):
     settings.SIGNUP_EMAIL_RATE = "2/hour"
-    assert client.post("/run/", RUN_FORM | {"email": "same@example.org"}).status_code == 302
-    assert client.post(API, api_payload(email="Same@Example.org"), content_type="application/json").status_code == 200
-    third = client.post("/run/", RUN_FORM | {"email": "same@example.org"})
+    assert client.post("/run/", fresh(RUN_FORM) | {"email": "same@example.org"}).status_code == 302
+    assert client.post(API, api_payload(email="Same@Example.org"), content_type="application/json").status_code == 202
+    third = client.post("/run/", fresh(RUN_FORM) | {"email": "same@example.org"})
     assert third.status_code == 429 and "Too many sign-ups" in errors(third)
     api = client.post(API, api_payload(email="same@example.org"), content_type="application/json")
     assert api.status_code == 429
@@ -111,9 +111,9 @@ def test_api_flood_gets_429_with_json_errors(client, settings):
     answers = [
         client.post(API, api_payload(email=f"f{i}@example.org"), content_type="application/json") for i in range(5)
     ]
-    assert [r.status_code for r in answers] == [201, 201, 201, 429, 429]
+    assert [r.status_code for r in answers] == [202, 202, 202, 429, 429]
     assert list(answers[3].json()) == ["errors"] and answers[3]["Retry-After"]
-    assert SignUp.objects.count() == 3
+    assert Submission.objects.count() == 3
 
 
 def test_partner_key_skips_the_per_address_limit_but_not_the_per_email_one(client, settings):
@@ -125,12 +125,12 @@ def test_partner_key_skips_the_per_address_limit_but_not_the_per_email_one(clien
         client.post(API, api_payload(email=f"visitor{i}@example.org"), content_type="application/json", **headers)
         for i in range(10)
     ]
-    assert {r.status_code for r in answers} == {201}  # ten of the partner's visitors, one address
+    assert {r.status_code for r in answers} == {202}  # ten of the partner's visitors, one address
     same = [
         client.post(API, api_payload(email="v@example.org"), content_type="application/json", **headers)
         for _ in range(3)
     ]
-    assert [r.status_code for r in same] == [201, 200, 429]
+    assert [r.status_code for r in same] == [202, 202, 429]
     wrong = client.post(
         API, api_payload(email="x@example.org"), content_type="application/json", HTTP_X_PARTNER_KEY="no"
     )
@@ -146,17 +146,14 @@ def test_partner_is_limited_per_partner(client, settings):
         ).status_code
         for i in range(3)
     ]
-    assert codes == [201, 201, 429]
+    assert codes == [202, 202, 429]
 
 
 def test_rate_limit_enable_0_turns_every_limit_off(client, settings):
     settings.RATELIMIT_ENABLE = False
     settings.SIGNUP_API_RATE = settings.SIGNUP_FORM_RATE = settings.SIGNUP_EMAIL_RATE = "1/hour"
-    assert {client.post("/run/", RUN_FORM).status_code for _ in range(3)} == {302}
-    assert {client.post(API, api_payload(), content_type="application/json").status_code for _ in range(3)} <= {
-        200,
-        201,
-    }
+    assert {client.post("/run/", fresh(RUN_FORM)).status_code for _ in range(3)} == {302}
+    assert {client.post(API, api_payload(), content_type="application/json").status_code for _ in range(3)} == {202}
 
 
 @pytest.mark.parametrize(
@@ -190,7 +187,7 @@ def test_forged_forwarded_for_does_not_escape_the_limit(client, settings):
         ).status_code
         for i in range(3)
     ]
-    assert codes == [201, 201, 429]
+    assert codes == [202, 202, 429]
 
 
 def test_ipv6_clients_are_counted_per_64(settings):
@@ -207,3 +204,15 @@ def test_rates_parse():
     assert ratelimit.Rate.parse("5/hour") == ratelimit.Rate(5, 3600)
     with pytest.raises(ValueError):
         ratelimit.Rate.parse("lots")
+
+
+def test_a_time_trap_token_works_once(client):
+    """A script that keeps one page's token and replays it is refused like one without a token."""
+    form = fresh(RUN_FORM)
+    assert client.post("/run/", form).status_code == 302
+    again = client.post("/run/", form | {"email": "another@example.org"})
+    assert again.status_code == 200
+    assert "This form was sent already" in errors(again)
+    assert 'name="started"' in again.content.decode()  # with a fresh token to send it again
+    assert Submission.objects.count() == 1
+    assert client.post("/run/", fresh(RUN_FORM) | {"email": "another@example.org"}).status_code == 302

@@ -17,9 +17,12 @@ from django.db import connection
 from districts.geocoding import cache_key
 from organizing.models import User
 from pipeline.models import Candidacy, Introduction, Nomination, StageChange
-from signups import services
-from signups.models import SignUp
+from signups import outbox
+from signups.models import OutboxEmail, PendingChange, SignUp, Submission
+from signups.services import locating
+from signups.services.intake import submission_create
 from tests.factories import OrganizerFactory, SignUpFactory, add_totp
+from tests.signups.conftest import process_intake
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("zipcodes")]
 
@@ -29,9 +32,11 @@ STREET = "421 8th Ave"
 
 
 def person() -> SignUp:
-    signup = services.signup_create(
+    """Signed up through the intake, then signed up again (a change held for them)."""
+    submission_create(
         kind="run",
         email=EMAIL,
+        source="api",
         data={
             "first_name": "Ana",
             "last_name": LAST_NAME,
@@ -44,7 +49,11 @@ def person() -> SignUp:
             "timeframe": "next",
             "statement": f"I am {LAST_NAME} and I will run.",
         },
-    ).signup
+    )
+    submission_create(kind="run", email=EMAIL.upper(), source="form", data={"phone": "+12125550144", "state": "NY"})
+    process_intake()
+    signup = SignUp.objects.get(email=EMAIL)
+    assert PendingChange.objects.filter(signup=signup).exists() and Submission.objects.count() == 2
     # What the rest of the project stores about them: a candidacy with its history, an introduction.
     organizer = OrganizerFactory(states=["NY"])
     candidacy = Candidacy.objects.create(signup=signup, organizer=organizer, notes=f"Met {LAST_NAME} at the rally.")
@@ -111,6 +120,11 @@ def test_export_prints_everything_stored_about_the_person():
     )
     related = {row["model"] for row in data["related"]}
     assert {"pipeline.candidacy", "pipeline.stagechange", "pipeline.introduction"} <= related
+    # What they submitted (both times, each listed once) and the change held for them.
+    submissions = [row["fields"] for row in data["related"] if row["model"] == "signups.submission"]
+    assert sorted(s["data"].get("phone") for s in submissions) == ["+12125550143", "+12125550144"]
+    [held] = [row["fields"] for row in data["related"] if row["model"] == "signups.pendingchange"]
+    assert held["changes"] == {"phone": "+12125550144"}
     assert any(LAST_NAME in (row["fields"].get("notes") or "") for row in data["related"])
     nominated = [row["fields"] for row in data["related"] if row["model"] == "pipeline.nomination"]
     # Both: the one they made, and the one naming them (typed in capitals: any case is found).
@@ -125,6 +139,8 @@ def test_delete_removes_the_row_every_related_row_and_the_geocoder_cache_entry(u
     key = cache_key(street=STREET, city="New York", state="NY", zip="10001")
     assert set(text_columns_holding(EMAIL, LAST_NAME)) >= {
         "signups_signup.email",
+        "signups_submission.email",
+        "signups_submission.data",
         "pipeline_candidacy.notes",
         "pipeline_nomination.nominator_email",
         "pipeline_nomination.nominee_name",
@@ -137,15 +153,18 @@ def test_delete_removes_the_row_every_related_row_and_the_geocoder_cache_entry(u
     assert f"Deleted sign-up {signup.pk}" in out.getvalue()
     assert "signups.SignUp: 1" in out.getvalue() and "pipeline.Candidacy: 1" in out.getvalue()
     assert "pipeline.Nomination: 2" in out.getvalue()
+    assert "signups.Submission: 2" in out.getvalue() and "signups.PendingChange: 1" in out.getvalue()
     assert list(Nomination.objects.all()) == [unrelated_nomination]
     assert not SignUp.objects.filter(pk=signup.pk).exists()
+    assert not Submission.objects.exists() and not PendingChange.objects.exists()
     assert not Candidacy.objects.exists() and not StageChange.objects.exists() and not Introduction.objects.exists()
     assert SignUp.objects.count() == others  # the volunteer they were introduced to stays
     assert cache.get(key) is None
     assert text_columns_holding(EMAIL, LAST_NAME) == []  # no remnant anywhere
     # Work still queued for them finds nothing to do.
-    assert services.signup_locate(signup_id=signup.pk) == "none"
-    assert services.signup_send_confirmation(signup_id=signup.pk) is False
+    assert locating.signup_locate(signup_id=signup.pk) == "none"
+    for email in OutboxEmail.objects.all():  # the confirmation and the change confirmation
+        assert outbox.email_send(email_id=email.pk) is False
 
 
 def test_unknown_email_is_an_error_and_deletes_nothing(unrelated_nomination):

@@ -8,14 +8,16 @@ from signups import tasks
 
 
 @pytest.mark.parametrize(
-    "task", [tasks.locate_signup, tasks.locate_signups_batch, tasks.send_signup_confirmation], ids=lambda t: t.name
+    "task", [tasks.locate_signup, tasks.locate_signups_batch, tasks.send_email], ids=lambda t: t.name
 )
 def test_task_is_acked_late_rejected_on_worker_loss_and_retried_with_bounded_backoff(task):
     assert task.acks_late is True
     assert task.reject_on_worker_lost is True
     assert 0 < task.max_retries <= 10
     assert task.retry_backoff and task.retry_backoff_max and task.retry_jitter
-    assert all(arg in ("signup_id", "signup_ids", "self") for arg in task.__wrapped__.__code__.co_varnames[:2])
+    assert all(
+        arg in ("signup_id", "signup_ids", "email_id", "self") for arg in task.__wrapped__.__code__.co_varnames[:2]
+    )
 
 
 def test_worker_takes_one_task_at_a_time_and_the_broker_gives_up_quickly():
@@ -23,4 +25,4 @@ def test_worker_takes_one_task_at_a_time_and_the_broker_gives_up_quickly():
     options = app.conf.broker_transport_options
     assert options["socket_connect_timeout"] <= 1 and options["socket_timeout"] <= 1
     assert app.conf.task_publish_retry_policy["max_retries"] <= 1
-    assert app.conf.beat_schedule["requeue-stalled-signups"]["schedule"] <= 60
+    assert app.conf.beat_schedule["sweep"]["schedule"] <= 60

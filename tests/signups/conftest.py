@@ -5,6 +5,7 @@ import time
 import pytest
 
 from signups.forms import time_trap_token
+from signups.services.intake import intake_process_pending
 
 
 def shown_token(seconds_ago: float = 60) -> str:
@@ -65,11 +66,33 @@ def api_payload(**overrides) -> dict:
     return payload
 
 
+def fresh(form: dict) -> dict:
+    """``form`` with a time-trap token of its own (a token works once)."""
+    return form | {"started": shown_token()}
+
+
+def send_outbox() -> list:
+    """What the email workers do with every unsent outbox row; returns the rows sent."""
+    from signups import outbox
+    from signups.models import OutboxEmail
+
+    sent = []
+    for row in OutboxEmail.objects.filter(sent_at__isnull=True, dropped_at__isnull=True).order_by("pk"):
+        if outbox.email_send(email_id=row.pk):
+            sent.append(row)
+    return sent
+
+
+def process_intake():
+    """What the intake workers (``manage.py run_intake``) do with pending submissions."""
+    return intake_process_pending()
+
+
 @pytest.fixture
 def run_form():
-    return dict(RUN_FORM)
+    return fresh(RUN_FORM)
 
 
 @pytest.fixture
 def volunteer_form():
-    return dict(VOLUNTEER_FORM)
+    return fresh(VOLUNTEER_FORM)

@@ -5,9 +5,9 @@ from django.contrib.gis.geos import Point
 from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 
-from signups.models import SignUp
+from signups.models import SignUp, Submission
 from tests.factories import OrganizerFactory, SignUpFactory
-from tests.signups.conftest import api_payload
+from tests.signups.conftest import api_payload, process_intake
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("zipcodes")]
 
@@ -18,13 +18,12 @@ def post(client, payload):
     return client.post(URL, payload, content_type="application/json")
 
 
-def test_new_sign_up_answers_201_with_id_status_and_districts(client):
+def test_sign_up_is_stored_as_one_submission_and_answered_202_with_the_points_districts(client):
     response = post(client, api_payload(location={"lat": 40.7484, "lng": -73.9857}))
-    assert response.status_code == 201
+    assert response.status_code == 202
     body = response.json()
-    assert body["id"] == SignUp.objects.get().pk
-    assert body["status"] == "unconfirmed"
-    assert body["districts"]["cd"]["geoid"] == "3612"
+    assert set(body) == {"status", "districts"} and body["status"] == "received"
+    assert {c: d["geoid"] for c, d in body["districts"].items()} == {"cd": "3612", "sldu": "36028", "sldl": "36075"}
     assert body["districts"]["sldl"] == {
         "geoid": "36075",
         "ocd_id": "ocd-division/country:us/state:ny/sldl:75",
@@ -32,27 +31,58 @@ def test_new_sign_up_answers_201_with_id_status_and_districts(client):
         "state": "NY",
         "chamber": "sldl",
     }
+    submission = Submission.objects.get()
+    assert (submission.kind, submission.email, submission.source) == ("run", "ana@example.org", "api")
+    assert not SignUp.objects.exists()  # the intake workers make the person
+    process_intake()
+    person = SignUp.objects.get()
+    assert (person.cd.geoid, person.sldl.geoid, person.location_quality) == ("3612", "36075", "exact")
 
 
-def test_street_address_answers_with_districts_pending(client):
+def test_a_sign_up_is_one_insert_and_no_broker_round_trip(client, celery_without_worker):
+    """The request's only database write is the submission; nothing is published to Celery."""
+    import redis
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.plugins.processes import queued_messages
+
+    with CaptureQueriesContext(connection) as queries:
+        assert post(client, api_payload()).status_code == 202
+    writes = [q["sql"] for q in queries if not q["sql"].lstrip().upper().startswith(("SELECT", "SAVEPOINT", "RELEASE"))]
+    assert len(writes) == 1 and writes[0].startswith('INSERT INTO "signups_submission"')
+    assert queued_messages(redis.Redis.from_url(celery_without_worker)) == []
+
+
+def test_street_address_answers_with_districts_of_the_zip_or_none(client):
     response = post(
-        client, api_payload(address={"street": "421 8th Ave", "city": "New York", "state": "NY", "zip": "10001"})
+        client, api_payload(address={"street": "421 8th Ave", "city": "New York", "state": "NY", "zip": "12345"})
     )
-    assert response.status_code == 201
-    assert response.json()["districts"] is None
+    assert response.status_code == 202
+    assert response.json()["districts"]["cd"]["geoid"] == "3620"  # Schenectady: one congressional district
+    ambiguous = post(client, api_payload(email="b@example.org"))  # 10001 spans two: nothing reliable to say
+    assert ambiguous.json() == {"status": "received", "districts": None}
 
 
-def test_repeat_by_same_email_answers_200_with_the_same_id(client):
-    first = post(client, api_payload())
+def test_a_second_sign_up_by_the_same_email_changes_nothing_until_its_owner_confirms(client):
+    assert post(client, api_payload()).status_code == 202
+    process_intake()
     second = post(
         client,
         api_payload(
             kind="volunteer", email="Ana@Example.ORG", skills=["data"], hours_per_week=3, help_scope="anywhere"
         ),
     )
-    assert first.status_code == 201 and second.status_code == 200
-    assert second.json()["id"] == first.json()["id"]
-    assert SignUp.objects.get().kinds == ["run", "volunteer"]
+    assert second.status_code == 202
+    process_intake()
+    person = SignUp.objects.get()
+    assert person.kinds == ["run"]
+    assert person.pending_change.changes == {
+        "wants_to_volunteer": True,
+        "skills": ["data"],
+        "hours_per_week": 3,
+        "help_scope": "anywhere",
+    }
 
 
 @pytest.mark.parametrize(
@@ -81,7 +111,7 @@ def test_invalid_input_answers_400_with_field_errors_and_stores_nothing(client, 
     response = post(client, api_payload(**overrides))
     assert response.status_code == 400
     assert field in response.json()["errors"]
-    assert not SignUp.objects.exists()
+    assert not Submission.objects.exists()
 
 
 def test_volunteer_without_skills_is_rejected(client):
@@ -94,14 +124,39 @@ def test_volunteer_without_skills_is_rejected(client):
 def test_malformed_json_answers_400(client, body):
     response = client.post(URL, body, content_type="application/json")
     assert response.status_code == 400
-    assert not SignUp.objects.exists()
+    assert not Submission.objects.exists()
 
 
 def test_public_post_needs_no_csrf_token(client):
     from django.test import Client
 
     strict = Client(enforce_csrf_checks=True)
-    assert strict.post(URL, api_payload(), content_type="application/json").status_code == 201
+    assert strict.post(URL, api_payload(), content_type="application/json").status_code == 202
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ({"kind": "run", "email": "ana@example.org"}, "application/x-www-form-urlencoded"),
+        ({"kind": "run", "email": "ana@example.org"}, "multipart/form-data; boundary=BoUnDaRy"),
+        ("kind=run&email=ana%40example.org", "text/plain"),
+    ],
+)
+def test_a_form_or_multipart_body_is_refused_with_415_so_no_other_site_can_post_for_its_visitors(
+    client, body, content_type
+):
+    from urllib.parse import urlencode
+
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        body = urlencode(body)
+    elif content_type.startswith("multipart"):
+        from django.test.client import encode_multipart
+
+        body = encode_multipart("BoUnDaRy", body)
+    response = client.post(URL, body, content_type=content_type)
+    assert response.status_code == 415
+    assert "non_field_errors" in response.json()["errors"]
+    assert not Submission.objects.exists()
 
 
 def token_for(organizer) -> dict:
@@ -127,6 +182,7 @@ def test_organizer_cannot_read_another_states_sign_up_by_id(client):
 
 def test_organizer_detail_shows_districts_quality_and_confirmation(client):
     post(client, api_payload(location={"lat": 40.7484, "lng": -73.9857}))
+    process_intake()
     signup = SignUp.objects.get()
     body = client.get(f"{URL}{signup.pk}/", **token_for(OrganizerFactory(states=["NY"]))).json()
     assert body["location_quality"] == "exact"
@@ -184,22 +240,23 @@ def test_spanish_speaker_gets_spanish_errors_and_spanish_language_stored(client)
         client,
         api_payload(language="es", kind="volunteer", skills=["events"], hours_per_week=2, help_scope="own_district"),
     )
-    assert good.status_code == 201
+    assert good.status_code == 202
+    process_intake()
     assert SignUp.objects.get().language == "es"
 
 
 def test_scripted_flood_from_one_address_is_refused_with_429(client, settings):
     settings.SIGNUP_API_RATE = "3/minute"
     answers = [post(client, api_payload(email=f"flood{i}@example.org")).status_code for i in range(5)]
-    assert answers == [201, 201, 201, 429, 429]
-    assert SignUp.objects.count() == 3
+    assert answers == [202, 202, 202, 429, 429]
+    assert Submission.objects.count() == 3
 
 
 def test_rate_limit_can_be_switched_off_for_load_tests(client, settings):
     settings.SIGNUP_API_RATE = "1/minute"
     settings.RATELIMIT_ENABLE = False
     answers = {post(client, api_payload(email=f"load{i}@example.org")).status_code for i in range(3)}
-    assert answers == {201}
+    assert answers == {202}
 
 
 @pytest.mark.parametrize("escaped", ['"\\ud800"', '"Ana\\udfff"'])
@@ -207,7 +264,7 @@ def test_unpaired_surrogate_in_json_is_a_400_not_a_500(client, escaped):
     body = '{"kind": "run", "first_name": ' + escaped + ', "last_name": "Ruiz"}'
     response = client.post(URL, body, content_type="application/json")
     assert response.status_code == 400
-    assert not SignUp.objects.exists()
+    assert not Submission.objects.exists()
 
 
 def _zip_reads(queries) -> int:
@@ -220,9 +277,9 @@ def test_a_zip_only_sign_up_reads_the_zip_code_once(client):
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as queries:
-        response = post(client, api_payload())
-    assert response.status_code == 201
-    assert response.json()["districts"]["cd"]["geoid"] in ("3610", "3612")  # ZIP 10001 spans both
+        response = post(client, api_payload(address={"street": "", "city": "", "state": "NY", "zip": "12345"}))
+    assert response.status_code == 202
+    assert response.json()["districts"]["cd"]["geoid"] == "3620"  # the ZIP's centre, from the row read once
     assert _zip_reads(queries) == 1
 
 
@@ -233,5 +290,6 @@ def test_a_form_sign_up_reads_the_zip_code_once(client, run_form):
     with CaptureQueriesContext(connection) as queries:
         response = client.post("/run/", run_form)
     assert response.status_code == 302
-    assert SignUp.objects.get().location_quality == "ambiguous"
     assert _zip_reads(queries) == 1
+    process_intake()
+    assert SignUp.objects.get().location_quality == "ambiguous"

@@ -1,8 +1,9 @@
 """End to end with a real Celery worker, a real SMTP server and the fake Census Geocoder.
 
-A supporter fills /run/ with a New York street address, gets exactly one
-confirmation email, clicks it, and the organizer API shows them confirmed in
-the right three districts.
+A supporter fills /run/ with a New York street address; the intake applies it
+(here called as ``manage.py run_intake`` would); they get exactly one confirmation
+email, open the link, press its button, and the organizer API shows them confirmed
+in the right three districts.
 """
 
 import re
@@ -12,12 +13,12 @@ from django.db import connection
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
-from signups import services
-from signups.models import LocationQuality, SignUp
-from signups.tasks import send_signup_confirmation
+from signups import outbox
+from signups.models import LocationQuality, OutboxEmail, SignUp
+from signups.tasks import send_email
 from tests.factories import OrganizerFactory, SignUpFactory
 from tests.plugins.processes import WORKER_APP_NAME
-from tests.signups.conftest import RUN_FORM
+from tests.signups.conftest import RUN_FORM, fresh, process_intake
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("zipcodes")]
 
@@ -40,8 +41,9 @@ def confirm_link(message) -> str:
 
 def test_new_york_street_sign_up_is_geocoded_mailed_once_and_confirmed(celery_worker, worker_mailbox):
     client = Client()
-    form = RUN_FORM | {"street": "421 8th Ave", "email": "flow@example.org"}
+    form = fresh(RUN_FORM) | {"street": "421 8th Ave", "email": "flow@example.org"}
     assert client.post("/run/", form).status_code == 302
+    assert process_intake().processed == 1
     signup = SignUp.objects.get(email="flow@example.org")
 
     wait_until(lambda: SignUp.objects.filter(pk=signup.pk, located_at__isnull=False).exists())
@@ -53,11 +55,13 @@ def test_new_york_street_sign_up_is_geocoded_mailed_once_and_confirmed(celery_wo
     assert "flow" not in link and "example.org" not in link.split("/confirm/")[1]  # no personal data
 
     path = "/" + link.split("/", 3)[3]
-    assert "You are confirmed" in client.get(path).content.decode()
-    assert "You are confirmed" in client.get(path).content.decode()  # a second click is harmless
+    assert "Confirm my sign-up" in client.get(path).content.decode()
+    assert not SignUp.objects.filter(pk=signup.pk, confirmed_at__isnull=False).exists()  # opening is not confirming
+    assert "You are confirmed" in client.post(path).content.decode()
+    assert "You are confirmed" in client.post(path).content.decode()  # a second press is harmless
 
     # Running the task again sends nothing more.
-    assert services.signup_send_confirmation(signup_id=signup.pk) is False
+    assert outbox.email_send(email_id=OutboxEmail.objects.get(key=f"confirmation:{signup.pk}").pk) is False
     organizer = OrganizerFactory(states=["NY"])
     key = Token.objects.create(user=organizer).key
     body = client.get(f"/api/v1/signups/{signup.pk}/", HTTP_AUTHORIZATION=f"Token {key}").json()
@@ -80,15 +84,19 @@ def worker_backends() -> list[int]:
         return [pid for (pid,) in cursor.fetchall()]
 
 
+def queued_confirmation(signup) -> int:
+    return OutboxEmail.objects.create(kind="confirmation", object_id=signup.pk, key=f"confirmation:{signup.pk}").pk
+
+
 def test_worker_keeps_its_database_connection_and_replaces_one_postgresql_dropped(celery_worker, worker_mailbox):
     first, second, third = SignUpFactory.create_batch(3)
-    send_signup_confirmation.delay(first.pk)
+    send_email.delay(queued_confirmation(first))
     worker_mailbox.wait_for_to(first.email, 1)
     backends = worker_backends()
     assert len(backends) == 1
 
     # A second email goes out on the same connection: no new connection per task.
-    send_signup_confirmation.delay(second.pk)
+    send_email.delay(queued_confirmation(second))
     worker_mailbox.wait_for_to(second.email, 1)
     assert worker_backends() == backends
 
@@ -96,7 +104,7 @@ def test_worker_keeps_its_database_connection_and_replaces_one_postgresql_droppe
     # on a new connection, without waiting for a retry or the sweeper.
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_terminate_backend(%s)", backends)
-    send_signup_confirmation.delay(third.pk)
+    send_email.delay(queued_confirmation(third))
     assert len(worker_mailbox.wait_for_to(third.email, 1, timeout=10)) == 1
     wait_until(lambda: SignUp.objects.filter(pk=third.pk, confirmation_sent_at__isnull=False).exists())
     assert worker_backends() not in ([], backends)

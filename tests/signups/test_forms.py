@@ -4,8 +4,9 @@ import re
 
 import pytest
 
-from signups.models import LocationQuality, SignUp
+from signups.models import LocationQuality, SignUp, Submission
 from tests.plugins.processes import queued_messages
+from tests.signups.conftest import process_intake
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("zipcodes")]
 
@@ -26,12 +27,20 @@ def test_run_page_has_labelled_fields_and_works_without_javascript(client):
     assert html.count("<script") == 1 and 'js/locate.js" defer' in html
 
 
-def test_run_sign_up_with_zip_only_lands_on_thank_you_page_with_districts(client, run_form):
-    response = client.post("/run/", run_form, follow=True)
+def test_run_sign_up_with_zip_only_lands_on_thank_you_page_with_the_zips_districts(client, run_form):
+    response = client.post("/run/", run_form | {"zip": "12345", "city": ""}, follow=True)
     html = response.content.decode()
     assert response.redirect_chain == [("/thanks/", 302)]
     assert "Thank you for signing up!" in html
-    assert "New York Congressional District 12" in html
+    assert "New York Congressional District 20" in html and "from your ZIP code" in html
+
+
+def test_a_zip_spanning_several_districts_names_none_on_the_thank_you_page(client, run_form):
+    response = client.post("/run/", run_form, follow=True)
+    html = response.content.decode()
+    assert "Congressional District" not in html  # 10001 spans NY-10 and NY-12: the page does not guess
+    assert "We are matching your address to its districts" in html
+    process_intake()
     signup = SignUp.objects.get()
     assert signup.wants_to_run and not signup.wants_to_volunteer
     assert signup.offices == ["state_house", "city_council"]
@@ -45,11 +54,13 @@ def test_thank_you_page_url_carries_no_personal_data(client, run_form):
     assert response["Location"] == "/thanks/"
 
 
-def test_sign_up_queues_the_confirmation_email_after_commit(client, run_form, django_capture_on_commit_callbacks):
+def test_a_form_sign_up_is_one_submission_with_nothing_left_to_do_after_commit(
+    client, run_form, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks() as callbacks:
         client.post("/run/", run_form)
-    # ZIP-only sign-ups are placed at once; only the confirmation email is left for Celery.
-    assert len(callbacks) == 1
+    assert Submission.objects.get().source == "form"
+    assert callbacks == []  # no publish, no session row: the intake workers take it from here
 
 
 def test_street_address_is_left_for_the_geocoding_task(
@@ -60,19 +71,23 @@ def test_street_address_is_left_for_the_geocoding_task(
     import redis
 
     run_form["street"] = "421 8th Ave"
+    client.post("/run/", run_form)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        client.post("/run/", run_form)
+        process_intake()
     signup = SignUp.objects.get()
     assert signup.located_at is None and signup.cd is None
-    assert len(callbacks) == 1  # one hand-over after commit: geocode, then confirm
+    assert len(callbacks) == 2  # after the batch's commit: hand over the geocoding, and the email
     queued = [json.loads(m)["headers"]["task"] for m in queued_messages(redis.Redis.from_url(celery_without_worker))]
-    assert sorted(queued) == ["signups.tasks.locate_signup", "signups.tasks.send_signup_confirmation"]
+    assert sorted(queued) == ["signups.tasks.locate_signup", "signups.tasks.send_email"]
+    signup.refresh_from_db()
     assert signup.follow_up_queued_at is not None  # handed over: the sweeper leaves it alone
 
 
 def test_map_pin_gives_an_exact_location(client, run_form):
     run_form.update(lat="40.7484", lng="-73.9857")
-    client.post("/run/", run_form)
+    page = client.post("/run/", run_form, follow=True).content.decode()
+    assert "New York Congressional District 12" in page  # the pin's districts, at once
+    process_intake()
     signup = SignUp.objects.select_related("cd", "sldu", "sldl").get()
     assert signup.location_quality == LocationQuality.EXACT
     assert (signup.cd.geoid, signup.sldu.geoid, signup.sldl.geoid) == ("3612", "36028", "36075")
@@ -81,6 +96,7 @@ def test_map_pin_gives_an_exact_location(client, run_form):
 def test_volunteer_sign_up_stores_skills_and_normalised_phone(client, volunteer_form):
     response = client.post("/volunteer/", volunteer_form)
     assert response.status_code == 302
+    process_intake()
     signup = SignUp.objects.get()
     assert signup.wants_to_volunteer and not signup.wants_to_run
     assert signup.skills == ["canvassing", "data"]
@@ -88,14 +104,16 @@ def test_volunteer_sign_up_stores_skills_and_normalised_phone(client, volunteer_
     assert signup.hours_per_week == 5 and signup.help_scope == "anywhere"
 
 
-def test_same_email_again_updates_the_person_instead_of_duplicating(client, run_form, volunteer_form):
+def test_same_email_again_holds_the_new_kind_for_the_owner_instead_of_duplicating(client, run_form, volunteer_form):
     client.post("/run/", run_form)
     volunteer_form["email"] = "ANA@Example.org"
     client.post("/volunteer/", volunteer_form)
+    process_intake()
     signup = SignUp.objects.get()
-    assert signup.kinds == ["run", "volunteer"]
+    assert signup.kinds == ["run"]  # until the owner confirms from their mailbox
     assert signup.offices == ["state_house", "city_council"]
-    assert signup.skills == ["canvassing", "data"]
+    held = signup.pending_change.changes
+    assert held["wants_to_volunteer"] is True and held["skills"] == ["canvassing", "data"]
 
 
 @pytest.mark.parametrize(
@@ -123,12 +141,13 @@ def test_bad_input_gets_a_clear_message_and_stores_nothing(client, run_form, fie
     assert response.status_code == 200
     assert any(message in e for e in errors(response)), errors(response)
     assert 'role="alert"' in response.content.decode()  # the error summary
-    assert not SignUp.objects.exists()
+    assert not Submission.objects.exists()
 
 
 def test_hostile_text_is_kept_verbatim_but_shown_escaped(client, run_form):
     run_form["statement"] = "<b>bold</b> & 'quotes' 🌹"
     client.post("/run/", run_form)
+    process_intake()
     signup = SignUp.objects.get()
     assert signup.statement == "<b>bold</b> & 'quotes' 🌹"
 
@@ -136,6 +155,7 @@ def test_hostile_text_is_kept_verbatim_but_shown_escaped(client, run_form):
 def test_control_characters_are_stripped_from_free_text(client, run_form):
     run_form["statement"] = "line one\x07\x1b[31m\nline two"
     client.post("/run/", run_form)
+    process_intake()
     assert SignUp.objects.get().statement == "line one[31m\nline two"
 
 

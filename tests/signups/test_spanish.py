@@ -8,6 +8,7 @@ import pytest
 from signups import emails
 from signups.models import SignUp
 from tests.geocoding.fixtures import zipcodes, zipcodes_session  # noqa: F401 (fixtures)
+from tests.signups.conftest import process_intake
 
 pytestmark = pytest.mark.django_db
 
@@ -118,12 +119,13 @@ def test_zip_in_another_state_explained_in_spanish(client, run_form, zipcodes): 
 
 
 def test_spanish_sign_up_thanks_and_emails_in_spanish(client, run_form, zipcodes):  # noqa: F811
-    response = client.post("/es/run/", run_form, follow=True)
+    response = client.post("/es/run/", run_form | {"zip": "12345", "city": ""}, follow=True)
     assert response.redirect_chain == [("/es/thanks/", 302)]
     text = page(response)
     assert "¡Gracias por inscribirte!" in text
     assert "Tus distritos" in text and "Cámara de Representantes de EE. UU." in text
 
+    process_intake()
     signup = SignUp.objects.get()
     assert signup.language == "es"
     message = emails.confirmation_message(signup)

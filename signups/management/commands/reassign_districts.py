@@ -8,7 +8,7 @@ Run after loading new boundaries (redistricting)::
 
 from django.core.management.base import BaseCommand
 
-from signups.services import signups_reassign_districts
+from signups.services.locating import signups_reassign_districts
 
 
 class Command(BaseCommand):

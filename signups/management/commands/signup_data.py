@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from signups import personal_data
 from signups.selectors import signup_by_email, signup_export
-from signups.services import signup_delete
+from signups.services.deletion import signup_delete
 
 
 class Command(BaseCommand):

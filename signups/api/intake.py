@@ -1,11 +1,18 @@
-"""JSON API: public sign-up intake for embedded forms, and organizers' read access.
+"""Public sign-up intake for embedded forms and partner sites: ``POST /api/v1/signups/``.
 
-The intake is rate limited (berniecrat.ratelimit) per client address
-(``SIGNUP_API_RATE``) and per email (``SIGNUP_EMAIL_RATE``, shared with the HTML
-forms). A partner site posting its own visitors' sign-ups sends ``X-Partner-Key``
-(``SIGNUP_PARTNER_KEYS``): it is counted per partner (``SIGNUP_PARTNER_RATE``)
-instead of per address, and the per-email limit still applies. Over a limit the
-answer is 429 ``{"errors": {...}}`` with ``Retry-After``; an unknown key is 403.
+JSON only (a form or multipart body is a 415: another site cannot make its visitors'
+browsers post sign-ups with a plain HTML form). A valid sign-up is stored as one
+submission row (``services.intake.submission_create``) and answered 202 with the same
+body whoever the email belongs to: new, known, confirmed or unsubscribed, the answer
+says nothing about any stored person. It carries the districts of the submitted
+location itself (a map point, or an unambiguous ZIP's centre), which anyone can look up.
+
+Rate limited (berniecrat.ratelimit) per client address (``SIGNUP_API_RATE``) and per
+email (``SIGNUP_EMAIL_RATE``, shared with the HTML forms). A partner site posting its
+own visitors' sign-ups sends ``X-Partner-Key`` (``SIGNUP_PARTNER_KEYS``): it is counted
+per partner (``SIGNUP_PARTNER_RATE``) instead of per address, and the per-email limit
+still applies. Over a limit the answer is 429 ``{"errors": {...}}`` with
+``Retry-After``; an unknown key is 403.
 """
 
 from django.conf import settings
@@ -15,46 +22,20 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import ParseError, UnsupportedMediaType
-from rest_framework.generics import ListAPIView, RetrieveAPIView
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from berniecrat import ratelimit
-from berniecrat.api import AcceptLanguageMixin, ErrorsSerializer
+from berniecrat.api import AcceptLanguageMixin, ErrorsSerializer, StrictJSONParser
 from berniecrat.middleware import mark_personal
 from districts.api import DistrictsSerializer, district_payload
 
-from . import services, validation
-from .models import BallotLine, HelpScope, Language, LocationQuality, Office, SignUp, Skill, Timeframe
-from .selectors import signup_list
-
-
-def _django_rule(rule):
-    """Run a rule from ``validation`` and report its message the DRF way."""
-
-    def run(value):
-        try:
-            return rule(value)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.messages) from exc
-
-    return run
-
-
-class CleanCharField(serializers.CharField):
-    """A string without control characters, trimmed."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            raise serializers.ValidationError(_("Must be a string."))
-        return super().to_internal_value(validation.clean_text(data))
-
-
-class NameField(CleanCharField):
-    def __init__(self, **kwargs):
-        super().__init__(max_length=100, validators=[_django_rule(validation.validate_name)], **kwargs)
+from .. import validation
+from ..models import BallotLine, HelpScope, Language, Office, Skill, Source, Timeframe
+from ..selectors import location_districts
+from ..services.intake import submission_create
+from .fields import CleanCharField, NameField, django_rule
 
 
 class AddressSerializer(serializers.Serializer):
@@ -64,14 +45,14 @@ class AddressSerializer(serializers.Serializer):
     zip = CleanCharField(max_length=10)
 
     def validate_state(self, value):
-        return _django_rule(validation.validate_state)(value)
+        return django_rule(validation.validate_state)(value)
 
     def validate_zip(self, value):
-        return _django_rule(validation.normalize_zip)(value)
+        return django_rule(validation.normalize_zip)(value)
 
     def validate(self, data):
         try:
-            # Kept for signup_create, which would otherwise read the ZIP again.
+            # Kept for the answer's districts (an unambiguous ZIP's centre), so the ZIP is read once.
             data["zip_row"] = validation.zip_matches_state(data["zip"], data["state"])
         except DjangoValidationError as exc:
             raise serializers.ValidationError({"zip": exc.messages}) from exc
@@ -108,7 +89,7 @@ class SignUpCreateSerializer(serializers.Serializer):
     language = serializers.ChoiceField(choices=Language.choices, required=False, default=Language.EN)
 
     def validate_phone(self, value):
-        return _django_rule(validation.normalize_phone)(value) if value else ""
+        return django_rule(validation.normalize_phone)(value) if value else ""
 
     def validate(self, data):
         # The same fields are required as on the HTML forms.
@@ -119,79 +100,15 @@ class SignUpCreateSerializer(serializers.Serializer):
         return data
 
 
-class SignUpFilterSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["run", "volunteer"], required=False)
-    state = CleanCharField(max_length=2, required=False)
-    district = CleanCharField(max_length=12, required=False, help_text="GEOID of a district of any chamber.")
-    confirmed = serializers.BooleanField(required=False, allow_null=True, default=None)
-    since = serializers.DateTimeField(required=False, help_text="Created at or after (ISO 8601).")
-    location_quality = serializers.ChoiceField(
-        choices=LocationQuality.choices, required=False, help_text="E.g. 'none' for sign-ups to fix by hand."
+class SignUpReceivedSerializer(serializers.Serializer):
+    """The one answer to every accepted sign-up, whoever the email belongs to."""
+
+    status = serializers.ChoiceField(choices=["received"], help_text="Always 'received'; an email follows.")
+    districts = DistrictsSerializer(
+        allow_null=True,
+        help_text="Districts of the submitted map point, or of the ZIP code's centre when the ZIP lies in one "
+        "congressional district; null otherwise. Nothing about any stored person.",
     )
-
-    def validate_state(self, value):
-        return _django_rule(validation.validate_state)(value)
-
-
-class SignUpOutSerializer(serializers.ModelSerializer):
-    """What organizers see of a sign-up."""
-
-    kinds = serializers.ListField(child=serializers.CharField(), read_only=True)
-    districts = serializers.SerializerMethodField()
-    status = serializers.SerializerMethodField()
-
-    class Meta:
-        model = SignUp
-        fields = [
-            "id",
-            "kinds",
-            "first_name",
-            "last_name",
-            "email",
-            "phone",
-            "street",
-            "city",
-            "state",
-            "zip",
-            "language",
-            "offices",
-            "timeframe",
-            "ballot_line",
-            "statement",
-            "experience",
-            "skills",
-            "hours_per_week",
-            "help_scope",
-            "consent_email",
-            "consent_sms",
-            "location_quality",
-            "districts",
-            "status",
-            "confirmed_at",
-            "confirmation_sent_at",
-            "unsubscribed_at",
-            "created_at",
-            "updated_at",
-        ]
-
-    @extend_schema_field(DistrictsSerializer)
-    def get_districts(self, obj) -> dict:
-        return {chamber: district_payload(getattr(obj, chamber)) for chamber in ("cd", "sldu", "sldl")}
-
-    def get_status(self, obj) -> str:
-        return signup_status(obj)
-
-
-def signup_status(signup: SignUp) -> str:
-    if signup.unsubscribed_at:
-        return "unsubscribed"
-    return "confirmed" if signup.confirmed_at else "unconfirmed"
-
-
-class SignUpCreatedSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    status = serializers.ChoiceField(choices=["unconfirmed", "confirmed", "unsubscribed"])
-    districts = DistrictsSerializer(allow_null=True, help_text="Null while the address is still being located.")
 
 
 @extend_schema_field(
@@ -242,44 +159,27 @@ def _refused(code: int, field: str, message: str, verdict: ratelimit.Verdict | N
 
 
 def _too_many(field: str, verdict: ratelimit.Verdict) -> Response:
-    from .views import try_again_message
+    from ..views import try_again_message
 
     return _refused(status.HTTP_429_TOO_MANY_REQUESTS, field, try_again_message(verdict), verdict)
 
 
-class SignUpListCreateApi(AcceptLanguageMixin, ListAPIView):
-    """``POST``: public sign-up (201 new, 200 known email). ``GET``: organizers' list (token)."""
+class SignUpIntakeApi(AcceptLanguageMixin, APIView):
+    """``POST``: a public sign-up, answered 202 the same way for every email."""
 
-    serializer_class = SignUpOutSerializer
-
-    def _is_intake(self) -> bool:
-        # One URL, two audiences: POST is the public intake, GET the organizers' list.
-        return getattr(getattr(self, "request", None), "method", "GET") == "POST"
-
-    def get_authenticators(self):
-        return [] if self._is_intake() else [TokenAuthentication()]
+    authentication_classes = []
+    permission_classes = []
+    parser_classes = [StrictJSONParser]
 
     def handle_exception(self, exc):
-        # The intake answers every refusal as {"errors": {...}}, as its schema says
-        # (DRF would answer a body it cannot parse with {"detail": ...}).
-        if self._is_intake() and isinstance(exc, ParseError | UnsupportedMediaType):
+        # Every refusal is {"errors": {...}}, as the schema says (DRF would answer a body it
+        # cannot parse, or of the wrong type, with {"detail": ...}).
+        if isinstance(exc, ParseError | UnsupportedMediaType):
             return _refused(exc.status_code, "non_field_errors", exc.detail)
-        if self._is_intake() and isinstance(exc, RecursionError):
+        if isinstance(exc, RecursionError):
             # JSON nested deeper than Python's recursion limit: the parser gives up, and so do we.
             return _refused(status.HTTP_400_BAD_REQUEST, "non_field_errors", _("JSON nested too deeply."))
         return super().handle_exception(exc)
-
-    def get_permissions(self):
-        return [] if self._is_intake() else [IsAuthenticated()]
-
-    @extend_schema(parameters=[SignUpFilterSerializer], responses={200: SignUpOutSerializer(many=True)})
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
-
-    def get_queryset(self):
-        filters = SignUpFilterSerializer(data=self.request.query_params)
-        filters.is_valid(raise_exception=True)
-        return signup_list(user=self.request.user, filters=filters.validated_data)
 
     @extend_schema(
         request=SignUpCreateSerializer,
@@ -293,8 +193,7 @@ class SignUpListCreateApi(AcceptLanguageMixin, ListAPIView):
             )
         ],
         responses={
-            201: SignUpCreatedSerializer,
-            200: SignUpCreatedSerializer,
+            202: SignUpReceivedSerializer,
             400: SignUpErrorsSerializer,
             403: ErrorsSerializer,
             415: ErrorsSerializer,
@@ -324,28 +223,19 @@ class SignUpListCreateApi(AcceptLanguageMixin, ListAPIView):
         address = data.pop("address")
         location = data.pop("location")
         zip_row = address.pop("zip_row")
-        result = services.signup_create(
+        point = (location["lat"], location["lng"]) if location else None
+        submission_create(
             kind=data.pop("kind"),
             email=data.pop("email"),
             data=data | address,
-            location=(location["lat"], location["lng"]) if location else None,
-            zip_row=zip_row,
+            location=point,
+            language=data.pop("language"),
+            source=Source.API if partner is None else Source.PARTNER,
+            partner=partner or "",
         )
-        signup = result.signup
+        found = location_districts(point=point, zip_row=zip_row)
         body = {
-            "id": signup.pk,
-            "status": signup_status(signup),
-            "districts": (
-                {c: district_payload(getattr(signup, c)) for c in ("cd", "sldu", "sldl")} if signup.located_at else None
-            ),
+            "status": "received",
+            "districts": {c: district_payload(d) for c, d in found.items()} if found is not None else None,
         }
-        return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
-
-
-class SignUpDetailApi(RetrieveAPIView):
-    serializer_class = SignUpOutSerializer
-    authentication_classes = [TokenAuthentication]
-    permission_classes = [IsAuthenticated]
-
-    def get_queryset(self):
-        return signup_list(user=self.request.user, filters={})
+        return Response(body, status=status.HTTP_202_ACCEPTED)

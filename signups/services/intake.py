@@ -1,0 +1,292 @@
+"""The public sign-up door: one INSERT per request, the rest in batches by the intake workers.
+
+``submission_create`` is all a request does (``Submission``, one row; a trigger wakes
+the workers with ``NOTIFY``). ``intake_process_batch`` (``manage.py run_intake``)
+claims pending submissions with ``FOR UPDATE SKIP LOCKED`` and applies them set-based
+in one transaction:
+
+* a new email becomes a person (unconfirmed), placed by point or ZIP and assigned
+  districts in one spatial query, with a confirmation email in the outbox;
+* a known email never changes the stored person: what would change is held in their
+  ``PendingChange`` (coalesced with what is already held), and the owner gets one
+  change-confirmation email an hour at most (``confirmation.pending_change_apply``
+  applies it when they press the button).
+
+One person's submissions are applied one at a time, in arrival order: a transaction
+takes an advisory lock per email before reading anyone, so a second worker with a
+submission for the same email waits and then sees the first one's person. A worker
+killed mid-batch rolls back everything it did; the rows are still pending and the
+next batch does it all once.
+"""
+
+import hashlib
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.gis.geos import Point
+from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from ..models import Outcome, PendingChange, SignUp, Submission
+from .locating import locate_on_commit, signups_place
+
+logger = logging.getLogger(__name__)
+
+PERSON_FIELDS = ("first_name", "last_name", "phone", "street", "city", "state", "zip")
+ADDRESS_FIELDS = ("street", "city", "state", "zip")
+RUN_FIELDS = ("offices", "timeframe", "ballot_line", "statement", "experience")
+VOLUNTEER_FIELDS = ("skills", "hours_per_week", "help_scope")
+KIND_FIELDS = {"run": ("wants_to_run", RUN_FIELDS), "volunteer": ("wants_to_volunteer", VOLUNTEER_FIELDS)}
+CONSENT_FIELDS = ("consent_email", "consent_sms")
+# What a submission may carry besides email, kind, language and location.
+SUBMITTED_FIELDS = (*PERSON_FIELDS, *CONSENT_FIELDS, *RUN_FIELDS, *VOLUNTEER_FIELDS)
+CHANGE_EMAIL_INTERVAL = timedelta(hours=1)
+
+
+def submission_create(
+    *,
+    kind: str,
+    email: str,
+    data: dict,
+    location: tuple[float, float] | None = None,
+    language: str = "en",
+    source: str,
+    partner: str = "",
+) -> Submission:
+    """Store a validated public sign-up for the intake workers: the request's only write.
+
+    ``data`` holds the validated person fields and the fields of ``kind`` (others are
+    ignored); ``location`` a map point as ``(lat, lng)``.
+    """
+    if kind not in KIND_FIELDS:
+        raise ValueError(f"unknown sign-up kind {kind!r}")
+    lat, lng = location if location is not None else (None, None)
+    return Submission.objects.create(
+        kind=kind,
+        email=email.strip().lower(),
+        data={name: data[name] for name in SUBMITTED_FIELDS if name in data},
+        lat=lat,
+        lng=lng,
+        language=language,
+        source=source,
+        partner=partner,
+    )
+
+
+@dataclass
+class IntakeReport:
+    processed: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+    emails: int = 0  # outbox rows written (confirmations and change confirmations)
+
+
+def _email_lock_keys(emails) -> list[int]:
+    """A signed 64-bit advisory-lock key per email (stable across processes and machines)."""
+    return sorted(
+        int.from_bytes(hashlib.blake2b(e.encode(), digest_size=8).digest(), "big", signed=True) for e in emails
+    )
+
+
+def _lock_emails(emails) -> None:
+    # Sorted, so two workers locking overlapping sets cannot deadlock.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT unnest(%s::bigint[]) AS k ORDER BY 1) AS keys",
+            [_email_lock_keys(emails)],
+        )
+
+
+def _new_person(submission: Submission) -> SignUp:
+    data = submission.data
+    wants, fields = KIND_FIELDS[submission.kind]
+    signup = SignUp(
+        email=submission.email,
+        language=submission.language,
+        **{name: data[name] for name in (*PERSON_FIELDS, *CONSENT_FIELDS) if name in data},
+        **{name: data[name] for name in fields if name in data},
+        **{wants: True},
+    )
+    if submission.location is not None:
+        signup.submitted_location = Point(submission.lng, submission.lat, srid=4326)
+    return signup
+
+
+def submission_changes(person: SignUp, submission: Submission) -> dict:
+    """What ``submission`` would change about ``person``: field -> new value (empty: nothing).
+
+    A blank person field is not a change (leaving the phone out does not erase it);
+    consent only ever widens through a sign-up (withdrawing it is unsubscribing); a
+    new kind brings its ``wants_to_*`` flag and its answers.
+    """
+    data = submission.data
+    changes = {name: data[name] for name in PERSON_FIELDS if data.get(name) and data[name] != getattr(person, name)}
+    changes |= {name: True for name in CONSENT_FIELDS if data.get(name) and not getattr(person, name)}
+    wants, fields = KIND_FIELDS[submission.kind]
+    if not getattr(person, wants):
+        changes[wants] = True
+    changes |= {name: data[name] for name in fields if name in data and data[name] != getattr(person, name)}
+    point = submission.location
+    stored = person.submitted_location
+    if point is not None and (stored is None or (stored.y, stored.x) != point):
+        changes |= {"lat": point[0], "lng": point[1]}
+    return changes
+
+
+def intake_process_batch(*, limit: int | None = None, only: list[int] | None = None) -> IntakeReport:
+    """Apply up to ``limit`` (``SIGNUP_INTAKE_BATCH_SIZE``) pending submissions (of ``only``, if
+    given), oldest first, in one transaction; returns what was done. Rows other workers hold
+    are skipped."""
+    limit = limit or settings.SIGNUP_INTAKE_BATCH_SIZE
+    report = IntakeReport()
+    with transaction.atomic():
+        pending = Submission.objects.select_for_update(skip_locked=True).pending()
+        if only is not None:
+            pending = pending.filter(pk__in=only)
+        batch = list(pending.order_by("id")[:limit])
+        if not batch:
+            return report
+        emails = {s.email for s in batch}
+        _lock_emails(emails)
+        people = {
+            p.email.lower(): p for p in SignUp.objects.alias(email_lower=Lower("email")).filter(email_lower__in=emails)
+        }
+
+        # New emails: the first submission of each creates the person.
+        creators: dict[str, Submission] = {}
+        for submission in batch:
+            if submission.email not in people and submission.email not in creators:
+                creators[submission.email] = submission
+        new_people = [_new_person(s) for s in creators.values()]
+        signups_place(new_people)
+        SignUp.objects.bulk_create(new_people)
+        people |= {p.email: p for p in new_people}
+        emails_out = [("confirmation", p.pk, f"confirmation:{p.pk}") for p in new_people]
+        locate_on_commit(p.pk for p in new_people if p.located_at is None)
+
+        # Every other submission is held for its owner, in arrival order.
+        outcomes: dict[int, str] = {}
+        held: dict[int, dict] = defaultdict(dict)
+        creator_ids = {s.pk for s in creators.values()}
+        for submission in batch:
+            person = people[submission.email]
+            if submission.pk in creator_ids:
+                outcomes[submission.pk] = Outcome.CREATED
+                continue
+            changes = submission_changes(person, submission)
+            if changes:
+                held[person.pk] |= changes
+            outcomes[submission.pk] = Outcome.CHANGE_HELD if changes else Outcome.UNCHANGED
+        emails_out += pending_changes_hold(held, people={p.pk: p for p in people.values()})
+
+        _mark_processed(batch, outcomes, people)
+        from ..outbox import emails_enqueue
+
+        report.emails = len(emails_enqueue(emails_out))
+    report.processed = len(batch)
+    for outcome in outcomes.values():
+        report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
+    logger.info("intake: %d submissions applied (%s)", report.processed, report.outcomes)
+    return report
+
+
+def pending_changes_hold(held: dict[int, dict], *, people: dict[int, SignUp]) -> list[tuple[str, int, str]]:
+    """Coalesce ``held`` (person id -> changes) into each person's pending change; returns the
+    change-confirmation emails to queue (one an hour per person at most; the sweeper sends a
+    later one for changes held meanwhile)."""
+    if not held:
+        return []
+    now = timezone.now()
+    expires = now + timedelta(days=settings.SIGNUP_PENDING_CHANGE_DAYS)
+    existing = {pc.signup_id: pc for pc in PendingChange.objects.select_for_update().filter(signup_id__in=held)}
+    to_create, to_update = [], []
+    for signup_id, changes in held.items():
+        pending = existing.get(signup_id)
+        if pending is None:
+            to_create.append(PendingChange(signup_id=signup_id, changes=changes, expires_at=expires))
+            continue
+        if pending.expires_at <= now:  # expired unconfirmed: start again
+            pending.changes, pending.emailed_at = {}, None
+        merged = pending.changes | changes
+        if merged != pending.changes:
+            pending.changes, pending.revision = merged, pending.revision + 1
+        pending.expires_at, pending.updated_at = expires, now
+        to_update.append(pending)
+    PendingChange.objects.bulk_create(to_create)
+    emails = [change_email_due(pending, now=now) for pending in (*to_create, *to_update)]
+    PendingChange.objects.bulk_update(
+        to_update, ["changes", "revision", "expires_at", "emailed_at", "emailed_revision", "updated_at"]
+    )
+    if to_create:  # their emailed_* fields were set after the insert
+        PendingChange.objects.bulk_update(to_create, ["emailed_at", "emailed_revision"])
+    return [email for email in emails if email is not None]
+
+
+def change_email_due(pending: PendingChange, *, now) -> tuple[str, int, str] | None:
+    """The change-confirmation email for ``pending`` if one is due (unsaved stamp on ``pending``)."""
+    if pending.revision <= pending.emailed_revision:
+        return None
+    if pending.emailed_at is not None and pending.emailed_at > now - CHANGE_EMAIL_INTERVAL:
+        return None
+    pending.emailed_at, pending.emailed_revision = now, pending.revision
+    pending.updated_at = now
+    return ("change_confirmation", pending.pk, f"change_confirmation:{pending.pk}:{pending.revision}")
+
+
+_MARK_SQL = """
+    UPDATE {table} AS s SET processed_at = now(), outcome = v.outcome, signup_id = v.signup_id
+    FROM unnest(%s::bigint[], %s::text[], %s::bigint[]) AS v(id, outcome, signup_id)
+    WHERE s.id = v.id
+"""
+
+
+def _mark_processed(batch: list[Submission], outcomes: dict[int, str], people: dict[str, SignUp]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _MARK_SQL.format(table=Submission._meta.db_table),
+            [[s.pk for s in batch], [outcomes[s.pk] for s in batch], [people[s.email].pk for s in batch]],
+        )
+
+
+def intake_process_batch_isolating(*, limit: int | None = None) -> IntakeReport:
+    """``intake_process_batch``; if the batch fails on its data (not on the database connection),
+    its submissions are applied one at a time and one that still fails is marked ``failed``
+    (its id logged), so a single bad row never holds up everyone behind it."""
+    try:
+        return intake_process_batch(limit=limit)
+    except (OperationalError, InterfaceError):
+        raise  # the database is away: nothing is wrong with the rows
+    except Exception:
+        logger.exception("intake batch failed; applying its submissions one at a time")
+    report = IntakeReport()
+    ids = list(Submission.objects.pending().order_by("id").values_list("pk", flat=True)[: limit or 500])
+    for pk in ids:
+        try:
+            one = intake_process_batch(limit=1, only=[pk])
+        except (OperationalError, InterfaceError):
+            raise
+        except Exception:
+            logger.exception("intake: submission %s could not be applied; marked failed", pk)
+            Submission.objects.filter(pk=pk, processed_at__isnull=True).update(
+                processed_at=timezone.now(), outcome=Outcome.FAILED
+            )
+            one = IntakeReport(processed=1, outcomes={Outcome.FAILED: 1})
+        report.processed += one.processed
+        report.emails += one.emails
+        for outcome, count in one.outcomes.items():
+            report.outcomes[outcome] = report.outcomes.get(outcome, 0) + count
+    return report
+
+
+def intake_process_pending(*, limit: int | None = None) -> IntakeReport:
+    """Batches until nothing is pending (tests, and a worker catching up); returns the total."""
+    total = IntakeReport()
+    while (report := intake_process_batch(limit=limit)).processed:
+        total.processed += report.processed
+        total.emails += report.emails
+        for outcome, count in report.outcomes.items():
+            total.outcomes[outcome] = total.outcomes.get(outcome, 0) + count
+    return total
