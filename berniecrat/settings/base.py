@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "signups",
     "organizing",
     "pipeline",
+    "calls",
 ]
 
 MIDDLEWARE = [
@@ -248,7 +249,11 @@ CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 # production each queue gets its own worker pool (Procfile: "worker" and "email").
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = {"celery": {}, "email": {}}
-CELERY_TASK_ROUTES = {"signups.tasks.send_email": {"queue": "email"}}
+CELERY_TASK_ROUTES = {
+    # Every email of the outbox (signups.outbox), whatever its kind.
+    "signups.tasks.send_email": {"queue": "email"},
+    "calls.tasks.send_caller_invitation": {"queue": "email"},
+}
 CELERY_ACCEPT_CONTENT = ["json"]
 # A broker that is down must not hang a web request: connecting and every command give
 # up after about a second, and the web then stops publishing for SIGNUP_PUBLISH_PAUSE
@@ -271,6 +276,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 CELERY_BEAT_SCHEDULE = {
     "sweep": {"task": "signups.tasks.sweep", "schedule": 60.0},
     "prune-submissions": {"task": "signups.tasks.prune_submissions", "schedule": 3600.0},
+    "refresh-call-queue": {"task": "calls.tasks.refresh_call_queue", "schedule": 60.0},
 }
 # After a failed publish, a process leaves its follow-up work to the sweeper for this long.
 SIGNUP_PUBLISH_PAUSE = env.float("SIGNUP_PUBLISH_PAUSE", default=30.0)
@@ -287,6 +293,14 @@ SIGNUP_INTAKE_RETENTION_DAYS = env.int("SIGNUP_INTAKE_RETENTION_DAYS", default=3
 # Days changes held for an email's owner wait for their confirmation.
 SIGNUP_PENDING_CHANGE_DAYS = env.int("SIGNUP_PENDING_CHANGE_DAYS", default=7)
 
+# --- Call teams ----------------------------------------------------------------
+# "Next person" claims a would-be candidate for this many minutes; nobody else is given them meanwhile.
+CALLS_CLAIM_MINUTES = env.int("CALLS_CLAIM_MINUTES", default=15)
+# After no answer (or a message left), the person is not offered again for this many hours.
+CALLS_RETRY_HOURS = env.int("CALLS_RETRY_HOURS", default=4)
+# Calling hours in the person's own time zone: from the first hour (inclusive) to the second (exclusive).
+CALLS_HOURS = (9, 20)
+
 # --- Districts ---------------------------------------------------------------
 _shared_data = BASE_DIR.parent / "shared" / "data"
 _districts_data_dir = env("DISTRICTS_DATA_DIR", default=str(_shared_data) if _shared_data.is_dir() else "")
@@ -296,6 +310,8 @@ DISTRICTS_DATA_DIR = Path(_districts_data_dir).resolve() if _districts_data_dir 
 DISTRICTS_CACHE_DIR = env.path("DISTRICTS_CACHE_DIR", default=str(BASE_DIR / ".cache" / "districts"))
 # The TIGER/Line release downloaded when there is no local data directory.
 DISTRICTS_TIGER_YEAR = env.int("DISTRICTS_TIGER_YEAR", default=2026)
+# Where `load_districts --census` downloads TIGER/Line from (a mirror, or a test server on this machine).
+DISTRICTS_TIGER_URL = env("DISTRICTS_TIGER_URL", default="https://www2.census.gov/geo/tiger")
 
 # US Census Geocoder (https://geocoding.geo.census.gov/geocoder/): address -> point.
 CENSUS_GEOCODER_URL = env("CENSUS_GEOCODER_URL", default="https://geocoding.geo.census.gov/geocoder")
