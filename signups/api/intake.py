@@ -236,6 +236,7 @@ class SignUpIntakeApi(AcceptLanguageMixin, APIView):
         found = location_districts(point=point, zip_row=zip_row)
         body = {
             "status": "received",
-            "districts": {c: district_payload(d) for c, d in found.items()} if found is not None else None,
+            # The three chambers of the schema (the lookup also knows local layers).
+            "districts": {c: district_payload(found[c]) for c in ("cd", "sldu", "sldl")} if found is not None else None,
         }
         return Response(body, status=status.HTTP_202_ACCEPTED)
