@@ -224,15 +224,19 @@ def email_send(*, email_id: int) -> bool:
 
 
 def emails_requeue_stalled(
-    *, older_than: timedelta = timedelta(minutes=5), unqueued_after: timedelta = timedelta(seconds=30)
+    *, older_than: timedelta | None = None, unqueued_after: timedelta = timedelta(seconds=30)
 ) -> int:
     """Hand over again the emails that never left (Celery beat, every minute); returns how many.
 
     Two kinds of rows: never handed over (``queued_at`` null: the broker was down), once
     ``unqueued_after`` old; and handed over ``older_than`` ago but still unsent (the task
     was lost with a worker or the broker), unless a worker's claim on them is fresh.
-    The task is idempotent, so handing one over twice costs a no-op run.
+    The task is idempotent, so handing one over twice costs a no-op run. ``older_than``
+    defaults to ``EMAIL_REQUEUE_AFTER`` (a broker restarted without persistence loses the
+    tasks it held: those emails leave that long after).
     """
+    if older_than is None:
+        older_than = timedelta(seconds=settings.EMAIL_REQUEUE_AFTER)
     now = timezone.now()
     stale = (
         OutboxEmail.objects.filter(sent_at__isnull=True, dropped_at__isnull=True)

@@ -282,6 +282,9 @@ CELERY_BEAT_SCHEDULE = {
 SIGNUP_PUBLISH_PAUSE = env.float("SIGNUP_PUBLISH_PAUSE", default=30.0)
 # An email (any kind: signups.outbox) claimed this long ago and still not sent belongs to a dead worker.
 EMAIL_CLAIM_TIMEOUT = env.int("EMAIL_CLAIM_TIMEOUT", default=600)
+# Seconds after which the sweeper hands an email over again that was handed to Celery but never
+# sent (the task was lost with a broker restart or a worker).
+EMAIL_REQUEUE_AFTER = env.int("EMAIL_REQUEUE_AFTER", default=300)
 
 # --- Sign-up intake (signups.services.intake; manage.py run_intake) ----------------
 # Submissions an intake worker applies per transaction.

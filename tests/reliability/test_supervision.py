@@ -68,6 +68,9 @@ def test_a_killed_worker_and_a_broker_outage_never_stop_the_web_and_every_email_
         PORT=str(port),
         RATELIMIT_ENABLE="0",
         SIGNUP_PUBLISH_PAUSE="5",
+        # Tasks handed to the broker just before it stopped are lost with it (no persistence):
+        # the sweeper hands them over again after this many seconds (5 minutes in production).
+        EMAIL_REQUEUE_AFTER="20",
     )
     cache = tmp_path / "supervisor"
     log = (tmp_path / "supervise.log").open("wb")
