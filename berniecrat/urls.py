@@ -49,6 +49,8 @@ urlpatterns = [
     path("api/v1/signups/", include(signups_api)),
     path("api/v1/coverage/", include("organizing.api_urls")),
     path("api/v1/candidates/", include(candidates_api)),
+    path("api/v1/calls/", include("calls.api_urls")),
+    path("organize/calls/", include("calls.organizer_urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -58,5 +60,7 @@ urlpatterns += i18n_patterns(
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("", include("signups.urls")),
     path("", include("pipeline.urls")),
+    # Callers' pages, in the caller's language like the supporters' (/calls/, /es/calls/).
+    path("calls/", include("calls.urls")),
     prefix_default_language=False,
 )

@@ -38,10 +38,14 @@ def candidate_list(*, user, stage: str | None = None, state: str | None = None, 
     return candidates
 
 
-def pipeline_board(*, user, state: str | None = None) -> dict[str, list[SignUp]]:
-    """Candidates grouped by stage, in stage order (one query)."""
+def pipeline_board(*, user, state: str | None = None, within=None) -> dict[str, list[SignUp]]:
+    """Candidates grouped by stage, in stage order (one query); ``within`` (a query of sign-up
+    ids, e.g. the people a call team called) narrows the board further."""
     board = {stage: [] for stage in Stage.values}
-    for candidate in candidate_list(user=user, state=state):
+    candidates = candidate_list(user=user, state=state)
+    if within is not None:
+        candidates = candidates.filter(pk__in=within)
+    for candidate in candidates:
         board[candidate.stage].append(candidate)
     return board
 

@@ -142,7 +142,11 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_ADAPTER = "organizing.adapters.OrganizerAccountAdapter"
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# WebAuthn: callers (calls.access) may use a passkey as their second factor instead of an
+# authenticator app; organizers still need TOTP (organizing.access). Browsers allow WebAuthn
+# on https only, and on http://localhost when the insecure origin is allowed (development).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 MFA_TOTP_ISSUER = "Berniecrat"
 
 # --- Email -------------------------------------------------------------------
