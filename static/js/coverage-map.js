@@ -129,6 +129,8 @@
     var popup = null;
 
     function summary(p) {
+      // The public map's tiles carry a status only, no counts (public_site/tiles.py).
+      if (p.candidates === undefined) return (legend.labels[p.status] || p.status) + ".";
       return (
         (legend.labels[p.status] || p.status) + ", " +
         p.candidates + " " + text.textCandidates + ", " + p.volunteers + " " + text.textVolunteers + "."
