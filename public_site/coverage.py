@@ -45,6 +45,10 @@ logger = logging.getLogger(__name__)
 SNAPSHOT_SECONDS = 60
 # Each web process keeps the snapshot this long before asking Redis again.
 LOCAL_SECONDS = 5
+# Redis keeps a snapshot this long, so an old one can be served while one process rebuilds it.
+KEEP_SECONDS = 15 * 60
+# At most one rebuild at a time: another process may try again after this (a rebuild that died).
+REBUILD_LOCK_SECONDS = 30
 CACHE_PREFIX = "public:snapshot:v1"
 
 CHAMBERS = (Chamber.SLDL.value, Chamber.SLDU.value, Chamber.CD.value)  # the headline's order
@@ -192,26 +196,38 @@ def _cache_key() -> str:
 _held: tuple | None = None
 
 
+def _redis(operation: str, call, default=None):
+    try:
+        return call()
+    except Exception:  # noqa: BLE001 - any Redis failure: carry on without the cache
+        logger.warning("public snapshot cache unavailable (%s)", operation, exc_info=True)
+        return default
+
+
 def public_snapshot() -> Snapshot:
-    """The current public coverage (see the module docstring for how fresh). A Redis outage
-    costs only the sharing between processes: the snapshot is built and served."""
+    """The current public coverage (see the module docstring for how fresh).
+
+    When the shared snapshot is older than ``SNAPSHOT_SECONDS``, one process (the one that
+    takes a short Redis lock) rebuilds it while the others keep serving the old one, so a
+    livestream's traffic never waits on a stampede of rebuilds. A Redis outage costs only
+    the sharing between processes: the snapshot is built here and served.
+    """
     global _held
     now = time.monotonic()
     held = _held
     key = _cache_key()
     if held is not None and held[0] == key and now - held[1] < LOCAL_SECONDS:
         return held[2]
-    try:
-        snapshot = cache.get(key)
-    except Exception:  # noqa: BLE001 - any Redis failure: build it here instead
-        logger.warning("public snapshot cache unavailable (read)", exc_info=True)
-        snapshot = None
-    if snapshot is None:
+    snapshot = _redis("read", lambda: cache.get(key))
+    age = None if snapshot is None else (datetime.now(UTC) - snapshot.built_at).total_seconds()
+    stale = age is None or age >= SNAPSHOT_SECONDS
+    # Rebuilt here when nobody else is rebuilding it, or when there is nothing to serve meanwhile.
+    if stale and (
+        snapshot is None or _redis("lock", lambda: cache.add(f"{key}:building", 1, REBUILD_LOCK_SECONDS), True)
+    ):
         snapshot = snapshot_build()
-        try:
-            cache.set(key, snapshot, SNAPSHOT_SECONDS)
-        except Exception:  # noqa: BLE001
-            logger.warning("public snapshot cache unavailable (write)", exc_info=True)
+        _redis("write", lambda: cache.set(key, snapshot, KEEP_SECONDS))
+        _redis("unlock", lambda: cache.delete(f"{key}:building"))
     _held = (key, now, snapshot)
     return snapshot
 
@@ -220,4 +236,4 @@ def public_snapshot_forget() -> None:
     """Drop the cached snapshot (tests, and after a district reload) so the next read rebuilds it."""
     global _held
     _held = None
-    cache.delete(_cache_key())
+    cache.delete_many([_cache_key(), f"{_cache_key()}:building"])

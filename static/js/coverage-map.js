@@ -60,7 +60,8 @@
               "candidate",
               colors.candidate,
               "volunteers",
-              colors.volunteers,
+              // The public legend has no "volunteers" (volunteers never colour a district there).
+              colors.volunteers || colors.none,
               colors.none,
             ],
             "fill-opacity": 0.9,
