@@ -41,7 +41,12 @@ class Place:
 def public_districts_at(*, lat: float, lng: float) -> dict[str, PublicDistrict | None]:
     """The district of each chamber at a point with its public status (one indexed query; the
     statuses come from the public snapshot)."""
-    found = district_lookup(lat=lat, lng=lng)
+    return public_districts_of(district_lookup(lat=lat, lng=lng))
+
+
+def public_districts_of(found: dict) -> dict[str, PublicDistrict | None]:
+    """``{chamber: District | None}`` (a lookup already made, e.g. by the intake for the place
+    just submitted) with each district's public status; local layers are left out."""
     statuses = public_snapshot().status_by_id()
     return {
         chamber: None
@@ -56,6 +61,7 @@ def public_districts_at(*, lat: float, lng: float) -> dict[str, PublicDistrict |
             status=statuses.get(district.pk, "none"),
         )
         for chamber, district in found.items()
+        if chamber in CHAMBERS
     }
 
 

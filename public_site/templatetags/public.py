@@ -7,16 +7,19 @@ the tag, the Python dependencies still run one way (public -> signups -> distric
 
 from django import template
 
-from ..selectors import place_at_point
+from ..selectors import Place, place_at_point, public_districts_of
 from ..views import place_rows
 
 register = template.Library()
 
 
 @register.inclusion_tag("public/includes/_statuses.html")
-def district_statuses(point):
-    """``point``: ``(lat, lng)`` of the place the visitor gave, or None (nothing shown)."""
-    if not point:
+def district_statuses(place):
+    """``place``: the ``(lat, lng)`` the visitor gave, or ``{chamber: District | None}`` already
+    looked up for it, or None (nothing shown)."""
+    if not place:
         return {"rows": []}
-    lat, lng = point
+    if isinstance(place, dict):
+        return {"rows": place_rows(Place(districts=public_districts_of(place), quality="point"))}
+    lat, lng = place
     return {"rows": place_rows(place_at_point(lat=lat, lng=lng))}
