@@ -8,6 +8,7 @@ from organizing.access import admin_has_permission, admin_login
 from organizing.audit import audited_urls
 from pipeline import api_urls as pipeline_api_urls
 from pipeline.api import CandidateListQuery
+from public_site import asset_urls as public_asset_urls
 from signups import api_urls as signups_api_urls
 from signups.api import SignUpFilterSerializer
 
@@ -51,6 +52,9 @@ urlpatterns = [
     path("api/v1/candidates/", include(candidates_api)),
     path("api/v1/calls/", include("calls.api_urls")),
     path("organize/calls/", include("calls.organizer_urls")),
+    path("api/v1/public/", include("public_site.api_urls")),
+    path("public/tiles/", include((public_asset_urls.tile_urlpatterns, "public-tiles"))),
+    path("public/share/", include((public_asset_urls.share_urlpatterns, "public-share"))),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -62,5 +66,6 @@ urlpatterns += i18n_patterns(
     path("", include("pipeline.urls")),
     # Callers' pages, in the caller's language like the supporters' (/calls/, /es/calls/).
     path("calls/", include("calls.urls")),
+    path("", include("public_site.urls")),
     prefix_default_language=False,
 )

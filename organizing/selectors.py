@@ -669,7 +669,11 @@ def vintage_choices() -> list[dict]:
     "current"}]``, newest first. One query."""
     vintages: dict[str, dict] = {}
     for chamber, vintage, is_current in (
-        BoundarySet.objects.order_by().values_list("chamber", "vintage", "is_current").distinct()
+        # Local layers (counties, places, school districts) have no coverage lens yet.
+        BoundarySet.objects.filter(chamber__in=CHAMBERS)
+        .order_by()
+        .values_list("chamber", "vintage", "is_current")
+        .distinct()
     ):
         entry = vintages.setdefault(vintage, {"vintage": vintage, "chambers": set(), "current": False})
         entry["chambers"].add(chamber)

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "organizing",
     "pipeline",
     "calls",
+    "public_site",
 ]
 
 MIDDLEWARE = [
@@ -213,6 +214,9 @@ SIGNUP_PARTNER_KEYS = env.dict("SIGNUP_PARTNER_KEYS", default={})
 SIGNUP_PARTNER_RATE = env("SIGNUP_PARTNER_RATE", default="600/minute")
 # The forms' time-trap: a submission sooner than this after the form was shown is refused
 # (a person takes longer), and a form older than SIGNUP_FORM_MAX_AGE must be sent again.
+# POSTs of the public "find your districts" form per client address (a street address
+# is sent to the Census Geocoder; a ZIP code or a point costs one indexed query).
+PUBLIC_FIND_RATE = env("PUBLIC_FIND_RATE", default="30/minute")
 SIGNUP_FORM_MIN_SECONDS = env.float("SIGNUP_FORM_MIN_SECONDS", default=2.0)
 SIGNUP_FORM_MAX_AGE = env.int("SIGNUP_FORM_MAX_AGE", default=6 * 3600)
 
@@ -302,6 +306,8 @@ DISTRICTS_DATA_DIR = Path(_districts_data_dir).resolve() if _districts_data_dir 
 DISTRICTS_CACHE_DIR = env.path("DISTRICTS_CACHE_DIR", default=str(BASE_DIR / ".cache" / "districts"))
 # The TIGER/Line release downloaded when there is no local data directory.
 DISTRICTS_TIGER_YEAR = env.int("DISTRICTS_TIGER_YEAR", default=2026)
+# Where `load_districts --census` downloads TIGER/Line from (a mirror, or a test server on this machine).
+DISTRICTS_TIGER_URL = env("DISTRICTS_TIGER_URL", default="https://www2.census.gov/geo/tiger")
 
 # US Census Geocoder (https://geocoding.geo.census.gov/geocoder/): address -> point.
 CENSUS_GEOCODER_URL = env("CENSUS_GEOCODER_URL", default="https://geocoding.geo.census.gov/geocoder")
