@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from berniecrat.api import ErrorsSerializer
-from districts.api import DistrictsSerializer, district_payload
+from districts.api import district_payload
 from districts.models import District
 from districts.states import BY_USPS
 from organizing.models import AuditEvent
@@ -159,7 +159,9 @@ class PersonSerializer(serializers.Serializer):
     offices = serializers.ListField(child=serializers.CharField())
     timeframe = serializers.CharField()
     statement = serializers.CharField()
-    districts = DistrictsSerializer()
+    districts = serializers.DictField(
+        help_text="cd, sldu, sldl: each {geoid, ocd_id, name, state, chamber}, or null when none."
+    )
     time_zone = serializers.CharField()
 
 
