@@ -22,10 +22,10 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
+from accounts.access import organizer_required
 from pipeline.models import Stage
 
 from . import selectors
-from .access import organizer_required
 from .audit import audited_rows, coverage_filters
 from .filters import CoverageFilters
 

@@ -2,8 +2,8 @@
 
 Every function takes the organizer (``user``) and a ``CoverageFilters`` and never
 returns a person, count or district outside the organizer's states:
-sign-ups are read through ``signups.selectors.signups_visible_to`` and districts
-through ``districts_visible_to`` below, whatever states the filters ask for.
+sign-ups and districts are read through ``visible_to(scope)`` (``accounts.scope``),
+whatever states the filters ask for.
 
 Vocabulary:
 
@@ -35,11 +35,11 @@ from django.db import connection
 from django.db.models import Case, CharField, DateTimeField, F, Func, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 
+from accounts.scope import Scope
 from districts.models import BoundarySet, Chamber, District
 from districts.states import BY_USPS
 from pipeline.models import FILED_STAGES, Stage
 from signups.models import SignUp
-from signups.selectors import signups_visible_to
 
 from .filters import CoverageFilters
 
@@ -70,37 +70,21 @@ class _Count(Func):
 
 
 def organizer_scope_key(user) -> str:
-    """A string naming the states ``user`` may see ("all" for every state), for cache keys."""
-    if user is None or not user.is_authenticated:
-        return "none"
-    if getattr(user, "all_states", False):
-        return "all"
-    return ",".join(sorted(getattr(user, "states", None) or [])) or "-"
-
-
-def districts_visible_to(user, districts=None):
-    """Districts of the states ``user`` may see: the district side of ``signups_visible_to``."""
-    districts = District.objects.all() if districts is None else districts
-    if user is None or not user.is_authenticated:
-        return districts.none()
-    if getattr(user, "all_states", False):
-        return districts
-    return districts.filter(state__in=list(getattr(user, "states", None) or []))
+    """A string naming what ``user`` may see, for cache keys."""
+    return Scope.of(user).key()
 
 
 def is_national(*, user, filters: CoverageFilters) -> bool:
     """Whether figures for ``user`` and ``filters`` are the whole country's (all states, no state filter)."""
-    return bool(getattr(user, "all_states", False)) and not filters.states
+    return Scope.of(user).all_states and not filters.states
 
 
 def visible_states(*, user, filters: CoverageFilters) -> list[str]:
     """USPS codes the organizer may see, narrowed by ``filters.states``; every state for all-states organizers."""
-    if user is None or not user.is_authenticated:
-        return []
-    allowed = list(BY_USPS) if getattr(user, "all_states", False) else list(getattr(user, "states", None) or [])
+    allowed = Scope.of(user).within(BY_USPS)
     if filters.states:
         allowed = [code for code in allowed if code in filters.states]
-    return sorted(allowed)
+    return allowed
 
 
 # --- Sign-ups ----------------------------------------------------------------
@@ -113,7 +97,7 @@ def coverage_signups(*, user, filters: CoverageFilters):
     ``confirmed_only`` narrow everyone; ``office``/``ballot_line`` narrow the runners
     only, so a volunteer stays (see the module docstring). Unordered; callers order.
     """
-    signups = signups_visible_to(user)
+    signups = SignUp.objects.visible_to(Scope.of(user))
     if filters.states:
         signups = signups.filter(state__in=filters.states)
     start, end = filters.created_range()
@@ -187,7 +171,7 @@ def coverage_districts(*, user, filters: CoverageFilters, chamber: str, state: s
     in the organizer's states, narrowed by ``filters.states`` and ``state``; no counts."""
     vintage = filters.vintage_for(chamber)
     districts = District.objects.vintage(chamber, vintage) if vintage else District.objects.current()
-    districts = districts_visible_to(user, districts.filter(chamber=chamber).countable())
+    districts = districts.filter(chamber=chamber).countable().visible_to(Scope.of(user))
     if filters.states:
         districts = districts.filter(state__in=filters.states)
     if state is not None:
@@ -699,4 +683,4 @@ def coverage_district(*, user, filters: CoverageFilters, chamber: str, geoid: st
 
 def signup_for_organizer(*, user, pk: int) -> SignUp | None:
     """One sign-up with its three districts, if it is in the organizer's states; None otherwise. One query."""
-    return signups_visible_to(user).select_related("cd", "sldu", "sldl").filter(pk=pk).first()
+    return SignUp.objects.visible_to(Scope.of(user)).select_related("cd", "sldu", "sldl").filter(pk=pk).first()

@@ -15,10 +15,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
+from accounts.access import organizer_required
 from berniecrat.middleware import no_personal_data
 from districts.models import Chamber
 
-from .access import organizer_required
 from .filters import CoverageFilters
 from .tiles import CACHE_SECONDS, coverage_map_bounds, coverage_tile, tile_is_valid
 

@@ -20,17 +20,17 @@ from django.template.loader import select_template
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from accounts.access import organizer_required
+from accounts.models import AuditEvent, User
+from accounts.services import audit_record
 from districts.states import BY_USPS
 from pipeline.models import Stage
 from pipeline.selectors import nominations_by_district, state_nominations
 from signups.models import BallotLine, LocationQuality, Office, Skill
 
 from . import selectors
-from .access import organizer_required
 from .audit import coverage_filters
 from .filters import CoverageFilters
-from .models import AuditEvent, User
-from .services import audit_record
 
 CHAMBER_LABELS = {
     "sldl": "State house",
@@ -161,7 +161,7 @@ def state_detail(request, state: str):
     summary = selectors.coverage_summary(user=request.user, filters=filters)
     figures = next((row for row in summary["states"] if row["state"] == state), None)
     chambers = []
-    leads = state_nominations(user=request.user, state=state)
+    leads = state_nominations(scope=request.user.scope, state=state)
     for chamber in selectors.CHAMBERS:
         nominations = nominations_by_district(leads, chamber=chamber)
         districts = selectors.district_list(user=request.user, filters=filters, chamber=chamber, state=state)
@@ -328,7 +328,7 @@ AUDIT_PER_PAGE = 50
 @organizer_required
 def audit_log(request):
     """Who was shown which people's data, newest first; only for organizers with every state."""
-    if not request.user.all_states:
+    if not request.user.scope.all_states:
         raise PermissionDenied("The audit log is for organizers with every state.")
     events = AuditEvent.objects.select_related("user")
     organizer = request.GET.get("organizer") or ""

@@ -4,7 +4,7 @@ import factory
 from django.contrib.gis.geos import Point
 from django.utils import timezone
 
-from organizing.models import User
+from accounts.models import User
 from signups.models import LocationQuality, SignUp
 
 
@@ -37,12 +37,10 @@ class OrganizerFactory(factory.django.DjangoModelFactory):
 
 
 def add_totp(user) -> str:
-    """Give an organizer a TOTP authenticator (as allauth's activation page would); returns its secret."""
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+    """Give an organizer a TOTP authenticator (``accounts.services.organizer_totp_reset``); returns its secret."""
+    from accounts.services import organizer_totp_reset
 
-    secret = generate_totp_secret()
-    TOTP.activate(user, secret)
-    return secret
+    return organizer_totp_reset(user=user).secret
 
 
 def totp_code(secret: str, *, offset: int = 0) -> str:

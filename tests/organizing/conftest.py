@@ -1,13 +1,11 @@
-"""Shared fixtures of the organizer tests: organizers with TOTP, their clients, fresh caches."""
+"""Shared fixtures of the coverage tests: fresh caches, the current districts (organizers: tests/plugins/organizers.py)."""
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.test import Client
 
 from districts.models import District
-from tests.factories import TotpOrganizerFactory
 
 
 @pytest.fixture(autouse=True)
@@ -34,32 +32,6 @@ def clear_summary_cache() -> None:
             client.delete(*keys)
     finally:
         client.close()
-
-
-@pytest.fixture
-def ny_organizer(db):
-    return TotpOrganizerFactory(states=["NY"])
-
-
-@pytest.fixture
-def national_organizer(db):
-    return TotpOrganizerFactory(states=[], all_states=True)
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def ny_client(ny_organizer) -> Client:
-    return client_for(ny_organizer)
-
-
-@pytest.fixture
-def national_client(national_organizer) -> Client:
-    return client_for(national_organizer)
 
 
 def current_districts(chamber: str, state: str) -> list[District]:

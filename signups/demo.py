@@ -1,9 +1,10 @@
-"""Writes of the organizer side: the audit log, and demo data for development databases.
+"""Demo data for development databases: invented sign-ups, written the way this app writes its own.
 
-``audit_record`` writes who was shown which supporters' data (``AuditEvent``).
 ``demo_signups_create`` fills a development database with plausible sign-ups so the
-dashboard has something to show (``manage.py seed_demo``, ``make demo``). It never
-runs on its own: ``make run`` invents nobody.
+dashboard has something to show (``manage.py seed_demo``, ``make demo``, the
+benchmarks). It never runs on its own: ``make run`` invents nobody. It lives in
+``signups`` because only this app writes sign-ups: the rows are placed with
+its own set-based ``signups_reassign_districts``, as a redistricting would.
 """
 
 import datetime
@@ -14,27 +15,9 @@ from django.utils import timezone
 
 from districts.models import ZipCode
 from districts.states import BY_USPS, FIFTY_STATES
-from signups.models import BallotLine, HelpScope, Language, LocationQuality, Office, SignUp, Skill, Timeframe
-from signups.services import signups_reassign_districts
 
-from .models import AuditEvent
-
-
-def audit_record(
-    *, user, action: str, resource: str, filters: dict | None = None, count: int | None = None
-) -> AuditEvent | None:
-    """Note that ``user`` was shown supporters' data: ``action`` (an ``AuditEvent.Action``) on
-    ``resource`` (a label of keys, never a name), with the parsed ``filters`` and ``count`` people.
-
-    Nobody signed in, nothing recorded: only a disclosure to an organizer is an event,
-    and the callers record after the organizer's access was checked and granted.
-    """
-    if user is None or not user.is_authenticated:
-        return None
-    return AuditEvent.objects.create(
-        user=user, action=action, resource=resource[:200], filters=filters or {}, count=count
-    )
-
+from .models import BallotLine, HelpScope, Language, LocationQuality, Office, SignUp, Skill, Timeframe
+from .services import signups_reassign_districts
 
 FIRST_NAMES = [
     "Ana",
