@@ -21,10 +21,9 @@ from django.urls import URLPattern
 
 from accounts.models import AuditEvent
 from accounts.services import audit_record
+from coverage import CoverageFilters
 from districts.models import District
 from districts.states import BY_USPS
-
-from .filters import CoverageFilters
 
 # A filter value that is neither a choice, a state, a district, a date nor a number.
 OTHER = "(other)"

@@ -19,131 +19,18 @@ from districts.states import BY_USPS, FIFTY_STATES
 from .models import BallotLine, HelpScope, Language, LocationQuality, Office, SignUp, Skill, Timeframe
 from .services import signups_reassign_districts
 
-FIRST_NAMES = [
-    "Ana",
-    "Maria",
-    "Jose",
-    "Luis",
-    "Carmen",
-    "Sofia",
-    "Diego",
-    "Lucia",
-    "Mateo",
-    "Elena",
-    "James",
-    "Mary",
-    "John",
-    "Patricia",
-    "Robert",
-    "Jennifer",
-    "Michael",
-    "Linda",
-    "David",
-    "Elizabeth",
-    "William",
-    "Barbara",
-    "Aisha",
-    "Omar",
-    "Fatima",
-    "Yusuf",
-    "Mei",
-    "Wei",
-    "Hiroshi",
-    "Yuki",
-    "Priya",
-    "Arjun",
-    "Deepa",
-    "Kwame",
-    "Amara",
-    "Chidi",
-    "Ngozi",
-    "Tyrone",
-    "Keisha",
-    "DeShawn",
-    "Latoya",
-    "Siobhan",
-    "Liam",
-    "Noah",
-    "Emma",
-    "Olivia",
-    "Ava",
-    "Isabella",
-    "Ethan",
-    "Mason",
-    "Harper",
-    "Evelyn",
-    "Jackson",
-    "Aiden",
-    "Zoe",
-    "Nora",
-    "Leah",
-    "Samuel",
-    "Ruth",
-    "Esther",
-    "Daniel",
-    "Miriam",
-]
-LAST_NAMES = [
-    "Ruiz",
-    "Garcia",
-    "Martinez",
-    "Rodriguez",
-    "Hernandez",
-    "Lopez",
-    "Gonzalez",
-    "Perez",
-    "Smith",
-    "Johnson",
-    "Williams",
-    "Brown",
-    "Jones",
-    "Miller",
-    "Davis",
-    "Wilson",
-    "Anderson",
-    "Taylor",
-    "Thomas",
-    "Moore",
-    "Jackson",
-    "Martin",
-    "Lee",
-    "Thompson",
-    "White",
-    "Harris",
-    "Clark",
-    "Lewis",
-    "Robinson",
-    "Walker",
-    "Young",
-    "Allen",
-    "King",
-    "Wright",
-    "Scott",
-    "Nguyen",
-    "Tran",
-    "Kim",
-    "Park",
-    "Chen",
-    "Wang",
-    "Patel",
-    "Shah",
-    "Singh",
-    "Khan",
-    "Ali",
-    "Okafor",
-    "Mensah",
-    "Diallo",
-    "Cohen",
-    "Levy",
-    "Murphy",
-    "O'Brien",
-    "Kowalski",
-    "Novak",
-    "Yazzie",
-    "Begay",
-    "Kealoha",
-    "Silva",
-]
+FIRST_NAMES = (  # noqa: SIM905 - a list literal is formatted one name per line
+    "Ana Maria Jose Luis Carmen Sofia Diego Lucia Mateo Elena James Mary John Patricia Robert Jennifer "
+    "Michael Linda David Elizabeth William Barbara Aisha Omar Fatima Yusuf Mei Wei Hiroshi Yuki Priya "
+    "Arjun Deepa Kwame Amara Chidi Ngozi Tyrone Keisha DeShawn Latoya Siobhan Liam Noah Emma Olivia Ava "
+    "Isabella Ethan Mason Harper Evelyn Jackson Aiden Zoe Nora Leah Samuel Ruth Esther Daniel Miriam"
+).split()
+LAST_NAMES = (  # noqa: SIM905
+    "Ruiz Garcia Martinez Rodriguez Hernandez Lopez Gonzalez Perez Smith Johnson Williams Brown Jones "
+    "Miller Davis Wilson Anderson Taylor Thomas Moore Jackson Martin Lee Thompson White Harris Clark "
+    "Lewis Robinson Walker Young Allen King Wright Scott Nguyen Tran Kim Park Chen Wang Patel Shah Singh "
+    "Khan Ali Okafor Mensah Diallo Cohen Levy Murphy O'Brien Kowalski Novak Yazzie Begay Kealoha Silva"
+).split()
 # Weights of what people offer: most sign-ups in a campaign like this volunteer.
 KINDS = (("run", 35), ("volunteer", 45), ("both", 20))
 OFFICE_WEIGHTS = (
@@ -209,51 +96,10 @@ def demo_signups_create(*, count: int, seed: int = 1, states: list[str] | None =
     rng = random.Random(seed)
     now = timezone.now()
     spike_start = now - datetime.timedelta(days=2, hours=SPIKE_HOURS)
-    people, times = [], []
-    for n in range(count):
-        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-        zip_code, state, city, point, cd_geoids = rng.choice(zips)
-        kind = _weighted(rng, KINDS)
-        runs, volunteers = kind in ("run", "both"), kind in ("volunteer", "both")
-        if rng.random() < SPIKE_SHARE:
-            created = spike_start + datetime.timedelta(seconds=rng.uniform(0, SPIKE_HOURS * 3600))
-        else:
-            # More people lately than at the start: the square root leans toward now.
-            created = now - datetime.timedelta(seconds=days * 86400 * (1 - rng.random() ** 0.5))
-        confirmed = (
-            created + datetime.timedelta(minutes=rng.randint(2, 600)) if rng.random() < CONFIRMED_SHARE else None
-        )
-        offices = sorted({_weighted(rng, OFFICE_WEIGHTS) for _ in range(rng.randint(1, 2))}) if runs else []
-        people.append(
-            SignUp(
-                email=f"{first}.{last}+{seed}-{n}@example.org".lower().replace("'", ""),
-                first_name=first,
-                last_name=last,
-                phone=f"1{rng.choice(['212', '312', '415', '512', '614', '702', '802'])}555{rng.randint(100, 199):04d}",
-                city=city.title(),
-                state=state,
-                zip=zip_code,
-                language=Language.ES if rng.random() < SPANISH_SHARE else Language.EN,
-                consent_email=True,
-                consent_sms=rng.random() < 0.4,
-                wants_to_run=runs,
-                offices=offices,
-                timeframe=_weighted(rng, ((Timeframe.NEXT, 5), (Timeframe.AFTER, 3), (Timeframe.LATER, 2)))
-                if runs
-                else "",
-                ballot_line=_weighted(rng, BALLOT_WEIGHTS) if runs else "",
-                wants_to_volunteer=volunteers,
-                skills=sorted(rng.sample(Skill.values, rng.randint(1, 3))) if volunteers else [],
-                hours_per_week=rng.choice([2, 4, 5, 8, 10, 20]) if volunteers else None,
-                help_scope=rng.choice(HelpScope.values) if volunteers else "",
-                location=point,
-                location_quality=LocationQuality.AMBIGUOUS if len(cd_geoids) > 1 else LocationQuality.ZIP,
-                located_at=created,
-                confirmation_sent_at=created,
-                confirmed_at=confirmed,
-            )
-        )
-        times.append(created)
+    invented = [
+        _invent(rng, n, seed=seed, zips=zips, now=now, spike_start=spike_start, days=days) for n in range(count)
+    ]
+    people, times = [person for person, _created in invented], [created for _person, created in invented]
 
     existing = set(
         SignUp.objects.filter(email__in=[p.email for p in people]).values_list("email", flat=True).iterator()
@@ -268,6 +114,47 @@ def demo_signups_create(*, count: int, seed: int = 1, states: list[str] | None =
     if inserted:
         signups_reassign_districts()
     return inserted
+
+
+def _invent(rng: random.Random, n: int, *, seed: int, zips: list, now, spike_start, days: int):
+    """The ``n``th invented person and when they signed up (the draws in a fixed order, for ``seed``)."""
+    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+    zip_code, state, city, point, cd_geoids = rng.choice(zips)
+    kind = _weighted(rng, KINDS)
+    runs, volunteers = kind in ("run", "both"), kind in ("volunteer", "both")
+    if rng.random() < SPIKE_SHARE:
+        created = spike_start + datetime.timedelta(seconds=rng.uniform(0, SPIKE_HOURS * 3600))
+    else:
+        # More people lately than at the start: the square root leans toward now.
+        created = now - datetime.timedelta(seconds=days * 86400 * (1 - rng.random() ** 0.5))
+    confirmed = created + datetime.timedelta(minutes=rng.randint(2, 600)) if rng.random() < CONFIRMED_SHARE else None
+    offices = sorted({_weighted(rng, OFFICE_WEIGHTS) for _ in range(rng.randint(1, 2))}) if runs else []
+    person = SignUp(
+        email=f"{first}.{last}+{seed}-{n}@example.org".lower().replace("'", ""),
+        first_name=first,
+        last_name=last,
+        phone=f"1{rng.choice(['212', '312', '415', '512', '614', '702', '802'])}555{rng.randint(100, 199):04d}",
+        city=city.title(),
+        state=state,
+        zip=zip_code,
+        language=Language.ES if rng.random() < SPANISH_SHARE else Language.EN,
+        consent_email=True,
+        consent_sms=rng.random() < 0.4,
+        wants_to_run=runs,
+        offices=offices,
+        timeframe=_weighted(rng, ((Timeframe.NEXT, 5), (Timeframe.AFTER, 3), (Timeframe.LATER, 2))) if runs else "",
+        ballot_line=_weighted(rng, BALLOT_WEIGHTS) if runs else "",
+        wants_to_volunteer=volunteers,
+        skills=sorted(rng.sample(Skill.values, rng.randint(1, 3))) if volunteers else [],
+        hours_per_week=rng.choice([2, 4, 5, 8, 10, 20]) if volunteers else None,
+        help_scope=rng.choice(HelpScope.values) if volunteers else "",
+        location=point,
+        location_quality=LocationQuality.AMBIGUOUS if len(cd_geoids) > 1 else LocationQuality.ZIP,
+        located_at=created,
+        confirmation_sent_at=created,
+        confirmed_at=confirmed,
+    )
+    return person, created
 
 
 def _backdate(rows: list[SignUp], times: list[datetime.datetime]) -> None:

@@ -1,4 +1,4 @@
-"""factory_boy factories for the people side (districts come from the real Census data)."""
+"""factory_boy factories for people, organizers and the pipeline (districts come from the real Census data)."""
 
 import factory
 from django.contrib.gis.geos import Point
@@ -34,6 +34,41 @@ class OrganizerFactory(factory.django.DjangoModelFactory):
     states = factory.LazyFunction(lambda: ["NY"])
     # Hashed before the single save, so a logged-in session's password check holds.
     password = factory.django.Password("correct horse battery staple")
+
+
+class CandidacyFactory(factory.django.DjangoModelFactory):
+    """A would-be candidate's place in the pipeline (new, nobody assigned)."""
+
+    class Meta:
+        model = "pipeline.Candidacy"
+
+    signup = factory.SubFactory(SignUpFactory)
+
+
+class NominationFactory(factory.django.DjangoModelFactory):
+    """A supporter's nomination of someone to run, with no district found yet."""
+
+    class Meta:
+        model = "pipeline.Nomination"
+
+    nominator_name = "Rosa Diaz"
+    nominator_email = factory.Sequence(lambda n: f"nominator{n}@example.org")
+    nominee_name = "Carl Lee"
+    nominee_email = factory.Sequence(lambda n: f"nominee{n}@example.org")
+    state = "NY"
+    zip = "10001"
+
+
+class IntroductionFactory(factory.django.DjangoModelFactory):
+    """A volunteer introduced to a candidate (not emailed yet)."""
+
+    class Meta:
+        model = "pipeline.Introduction"
+
+    candidate = factory.SubFactory(SignUpFactory)
+    volunteer = factory.SubFactory(
+        SignUpFactory, wants_to_run=False, wants_to_volunteer=True, offices=[], timeframe="", ballot_line=""
+    )
 
 
 def add_totp(user) -> str:

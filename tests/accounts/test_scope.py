@@ -6,7 +6,7 @@ from accounts.scope import Scope
 from districts.models import District
 from pipeline.models import Candidacy, Nomination
 from signups.models import SignUp
-from tests.factories import OrganizerFactory, SignUpFactory
+from tests.factories import CandidacyFactory, NominationFactory, OrganizerFactory, SignUpFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -16,10 +16,8 @@ def people():
     ny = SignUpFactory(state="NY")
     vt = SignUpFactory(state="VT", zip="05602")
     for signup in (ny, vt):
-        Candidacy.objects.create(signup=signup)
-        Nomination.objects.create(
-            nominator_name="N", nominator_email=f"n{signup.pk}@example.org", nominee_name="C", state=signup.state
-        )
+        CandidacyFactory(signup=signup)
+        NominationFactory(state=signup.state, zip=signup.zip)
     return ny, vt
 
 

@@ -1,4 +1,4 @@
-"""Shared fixtures of the coverage tests: fresh caches, the current districts (organizers: tests/plugins/organizers.py)."""
+"""Shared fixtures of the coverage tests: fresh caches, the current districts (organizers: tests/plugins)."""
 
 import pytest
 from django.conf import settings
@@ -15,16 +15,16 @@ def _fresh_summary_cache(db):
 
 
 def clear_summary_cache() -> None:
-    """Forget this test database's cached coverage summaries.
+    """Forget this test database's cached coverage (summaries and tiles).
 
     Only those keys: ``cache.clear()`` would flush the whole Redis database, which
     other checkouts' test sessions (and a developer's running site) share.
     """
     import redis
 
-    from organizing.selectors import SUMMARY_CACHE_PREFIX
+    from coverage.cache import PREFIX
 
-    pattern = cache.make_key(f"{SUMMARY_CACHE_PREFIX}:{connection.settings_dict['NAME']}:*")
+    pattern = cache.make_key(f"{PREFIX}:{connection.settings_dict['NAME']}:*")
     client = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
     try:
         keys = list(client.scan_iter(match=pattern, count=1000))

@@ -14,8 +14,8 @@ from rest_framework.authtoken.models import Token
 from accounts.models import AuditEvent
 from pipeline import services as pipeline_services
 from tests.factories import OrganizerFactory, SignUpFactory, TotpOrganizerFactory
-from tests.plugins.organizers import client_for
 from tests.pipeline.test_pipeline_api import EMPIRE_STATE, MONTPELIER, located, volunteer
+from tests.plugins.organizers import client_for
 from tests.signups.conftest import api_payload
 
 pytestmark = pytest.mark.django_db
