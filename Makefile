@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: help setup run demo test lint format
+.PHONY: help setup run demo test lint format lock
 
 help: ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -53,3 +53,11 @@ format: $(VENV)/bin/ruff ## Reformat and apply ruff's safe fixes
 
 $(VENV)/bin/ruff:
 	bash scripts/setup.sh
+
+# pip-compile's own options; the index and find-links lines are left out so the lock names no host.
+PIP_COMPILE := $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links --no-emit-trusted-host
+
+lock: $(VENV)/bin/ruff ## Recompile requirements.txt and requirements-dev.txt from their .in files (keeps pins; UPGRADE=1 upgrades)
+	$(PIP_COMPILE) $(if $(UPGRADE),--upgrade) --output-file requirements.txt requirements.in
+	$(PIP_COMPILE) $(if $(UPGRADE),--upgrade) --output-file requirements-dev.txt requirements-dev.in

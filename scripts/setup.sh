@@ -41,6 +41,12 @@ if [ ! -x "$PY" ]; then
 	command -v python3 >/dev/null || missing+=(python3)
 	python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
 fi
+# psycopg2 is built from source against the system's libpq (requirements.in says why):
+# pg_config and libpq's headers, a C compiler and Python's headers.
+command -v pg_config >/dev/null || missing+=(libpq-dev)
+command -v gcc >/dev/null || missing+=(gcc)
+[ -e "$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["include"])' 2>/dev/null)/Python.h" ] ||
+	missing+=(python3-dev)
 if [ ${#missing[@]} -gt 0 ]; then
 	note "installing: ${missing[*]}"
 	"${SUDO[@]}" apt-get update
@@ -87,12 +93,19 @@ if [ ! -x "$PY" ]; then
 	note "creating with $python"
 	"$python" -m venv .venv
 fi
+# Both locks, every package pinned with its hashes: the runtime one (requirements.txt, all
+# that production installs) and the test and development tools (requirements-dev.txt).
 stamp=.venv/.requirements.sha256
-wanted=$(sha256sum requirements.txt | cut -d' ' -f1)
+wanted=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" = "$wanted" ]; then
-	note "requirements.txt unchanged since the last install"
+	note "requirements.txt and requirements-dev.txt unchanged since the last install"
 else
-	.venv/bin/pip install --disable-pip-version-check -r requirements.txt
+	# psycopg2-binary (before the lock) installs the same module as psycopg2: remove it first.
+	if .venv/bin/pip show -q psycopg2-binary 2>/dev/null; then
+		.venv/bin/pip uninstall --disable-pip-version-check -y psycopg2-binary
+		.venv/bin/pip uninstall --disable-pip-version-check -y psycopg2 2>/dev/null || true
+	fi
+	.venv/bin/pip install --disable-pip-version-check --require-hashes -r requirements.txt -r requirements-dev.txt
 	echo "$wanted" >"$stamp"
 fi
 
