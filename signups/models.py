@@ -225,7 +225,7 @@ class SignUp(models.Model):
         indexes = [
             models.Index(fields=["state"]),
             models.Index(fields=["created_at"]),
-            # The coverage counts (organizing.selectors) read the runners and the volunteers
+            # The coverage counts (coverage.engine) read the runners and the volunteers
             # with their districts, narrowed by state, sign-up day and confirmation: these
             # hold all of that (a tenth of the table's size), so the counts are index-only
             # scans instead of reading every wide row.
