@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "signups",
     "organizing",
     "pipeline",
+    "calls",
 ]
 
 MIDDLEWARE = [
@@ -251,6 +252,7 @@ CELERY_TASK_ROUTES = {
     "signups.tasks.send_signup_confirmation": {"queue": "email"},
     "pipeline.tasks.send_introduction": {"queue": "email"},
     "pipeline.tasks.send_nomination_invitation": {"queue": "email"},
+    "calls.tasks.send_caller_invitation": {"queue": "email"},
 }
 CELERY_ACCEPT_CONTENT = ["json"]
 # A broker that is down must not hang a web request: connecting and every command give
@@ -273,11 +275,20 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.2}
 CELERY_BEAT_SCHEDULE = {
     "requeue-stalled-signups": {"task": "signups.tasks.requeue_stalled_signups", "schedule": 60.0},
+    "refresh-call-queue": {"task": "calls.tasks.refresh_call_queue", "schedule": 60.0},
 }
 # After a failed publish, web requests leave their follow-up work to the sweeper for this long.
 SIGNUP_PUBLISH_PAUSE = env.float("SIGNUP_PUBLISH_PAUSE", default=30.0)
 # A confirmation email claimed this long ago and still not sent belongs to a dead worker.
 SIGNUP_CONFIRMATION_CLAIM_TIMEOUT = env.int("SIGNUP_CONFIRMATION_CLAIM_TIMEOUT", default=600)
+
+# --- Call teams ----------------------------------------------------------------
+# "Next person" claims a would-be candidate for this many minutes; nobody else is given them meanwhile.
+CALLS_CLAIM_MINUTES = env.int("CALLS_CLAIM_MINUTES", default=15)
+# After no answer (or a message left), the person is not offered again for this many hours.
+CALLS_RETRY_HOURS = env.int("CALLS_RETRY_HOURS", default=4)
+# Calling hours in the person's own time zone: from the first hour (inclusive) to the second (exclusive).
+CALLS_HOURS = (9, 20)
 
 # --- Districts ---------------------------------------------------------------
 _shared_data = BASE_DIR.parent / "shared" / "data"

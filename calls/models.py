@@ -1,0 +1,288 @@
+"""Call teams: volunteers who phone would-be candidates, one person at a time, gaps first.
+
+Organizer side, above ``pipeline`` and ``signups``: a ``CallTeam`` has a scope
+(states, optionally one chamber's districts), a script and a few questions; its
+callers are ``TeamMember`` rows (user accounts with no states of their own, so no
+organizer page shows them anybody). ``Prospect`` is the queue's view of each
+would-be candidate (ranks refreshed from the sign-ups and the pipeline, claims and
+parking written by the services); ``Call`` is one attempt by one caller.
+"""
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from districts.models import District
+from districts.states import STATE_CHOICES
+from signups.models import SignUp
+
+CHAMBER_CHOICES = [("cd", _("U.S. House")), ("sldu", _("State senate")), ("sldl", _("State house"))]
+# Rank of everyone who is not a new sign-up in a district where nobody has filed: after every gap.
+REST_RANK = 1_000_000
+
+
+class CallTeam(models.Model):
+    """A team of volunteers calling the would-be candidates of a scope with one script."""
+
+    name = models.CharField(max_length=120, help_text="What organizers and callers call the team.")
+    states = ArrayField(
+        models.CharField(max_length=2, choices=STATE_CHOICES),
+        help_text="USPS codes of the states whose would-be candidates the team calls.",
+    )
+    chamber = models.CharField(
+        max_length=4,
+        choices=CHAMBER_CHOICES,
+        blank=True,
+        help_text="Chamber whose districts rank the queue (gaps first) and, with districts, narrow it; "
+        "blank: state house.",
+    )
+    districts = models.ManyToManyField(
+        District,
+        blank=True,
+        related_name="+",
+        help_text="Districts of the chamber the team calls; none: the whole of its states.",
+    )
+    script = models.TextField(
+        max_length=20_000, blank=True, help_text="What callers say, in Markdown (shown with a safe subset)."
+    )
+    questions = ArrayField(
+        models.CharField(max_length=200),
+        default=list,
+        blank=True,
+        size=8,
+        help_text="Questions callers ask and note the answers to (which office, when, what help).",
+    )
+    sms_template = models.CharField(
+        max_length=480,
+        blank=True,
+        help_text="Text a caller may send from their own phone; {first_name} and {caller} are filled in.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Organizer who started the team.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When the team was started.")
+    archived_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the team stopped calling; its history stays."
+    )
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def rank_chamber(self) -> str:
+        return self.chamber or "sldl"
+
+
+class TeamMember(models.Model):
+    """A volunteer invited to call for a team (their account is a user with no states)."""
+
+    team = models.ForeignKey(CallTeam, on_delete=models.CASCADE, related_name="members", help_text="The team.")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="call_memberships",
+        help_text="The caller's account.",
+    )
+    volunteer = models.ForeignKey(
+        SignUp,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The volunteer sign-up the caller was invited from, if any.",
+    )
+    language = models.CharField(max_length=2, default="en", help_text="Language of the invitation.")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        help_text="Organizer who invited the caller.",
+    )
+    invited_at = models.DateTimeField(auto_now_add=True, help_text="When the caller was invited.")
+    invitation_sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the invitation email left; null while still to send."
+    )
+    joined_at = models.DateTimeField(null=True, blank=True, help_text="When the caller first opened the invitation.")
+    removed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When an organizer took the caller off the team; null while calling."
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "user"], name="team_member_once")]
+        ordering = ["invited_at", "pk"]
+
+    def __str__(self):
+        return f"Member {self.pk} of team {self.team_id}"
+
+
+class ProspectStatus(models.TextChoices):
+    OPEN = "open", _("In the queue")
+    PARKED = "parked", _("Parked for an organizer")
+    DONE = "done", _("Reached, nothing more to call about")
+    DO_NOT_CALL = "do_not_call", _("Do not call")
+
+
+class ParkedReason(models.TextChoices):
+    NO_ANSWER = "no_answer", _("Three calls without an answer in a week")
+    WRONG_NUMBER = "wrong_number", _("Wrong number")
+
+
+class Prospect(models.Model):
+    """The call queue's row for one would-be candidate, shared by every team (one claim at a time).
+
+    The rank columns, district and time zone are copied from the sign-up and the
+    pipeline by ``prospects_refresh`` (Celery beat, every minute) so that "next person"
+    is one indexed query; the claim re-reads the chosen person live before handing
+    them out, so a copy that lags (an unsubscribe a second ago) is never acted on.
+    """
+
+    signup = models.OneToOneField(
+        SignUp, on_delete=models.CASCADE, primary_key=True, related_name="prospect", help_text="The person."
+    )
+    state = models.CharField(max_length=2, help_text="Copy of the sign-up's state (queue scope).")
+    zip = models.CharField(max_length=5, help_text="Copy of the sign-up's ZIP, from which the time zone comes.")
+    time_zone = models.CharField(
+        max_length=40, blank=True, help_text="IANA time zone of the ZIP; blank until the refresh fills it in."
+    )
+    cd = models.ForeignKey(
+        District, on_delete=models.SET_NULL, null=True, related_name="+", help_text="Congressional district."
+    )
+    sldu = models.ForeignKey(
+        District, on_delete=models.SET_NULL, null=True, related_name="+", help_text="State senate district."
+    )
+    sldl = models.ForeignKey(
+        District, on_delete=models.SET_NULL, null=True, related_name="+", help_text="State house district."
+    )
+    signed_up_at = models.DateTimeField(help_text="When the person signed up (oldest first within a rank).")
+    stage = models.CharField(max_length=12, default="new", help_text="Copy of the pipeline stage.")
+    callable = models.BooleanField(
+        default=True,
+        help_text="Has a phone, has not unsubscribed, and is new or contacted (or asked for a callback).",
+    )
+    rank_cd = models.PositiveIntegerField(
+        default=REST_RANK,
+        help_text="Queue rank by congressional district: would-be candidates in the district when it is a gap "
+        "(nobody filed) and the person is new, else REST_RANK.",
+    )
+    rank_sldu = models.PositiveIntegerField(default=REST_RANK, help_text="Queue rank by state senate district.")
+    rank_sldl = models.PositiveIntegerField(
+        default=REST_RANK, help_text="Queue rank by state house district (Nebraska: its one chamber)."
+    )
+    status = models.CharField(
+        max_length=12, choices=ProspectStatus.choices, default=ProspectStatus.OPEN, help_text="Place in the queue."
+    )
+    parked_reason = models.CharField(
+        max_length=12, choices=ParkedReason.choices, blank=True, help_text="Why the person was parked."
+    )
+    callback_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the person asked to be called back; first in line once due."
+    )
+    not_before = models.DateTimeField(
+        null=True, blank=True, help_text="Not offered before this time (a callback, a retry after no answer)."
+    )
+    claimed_until = models.DateTimeField(
+        null=True, blank=True, help_text="A caller has the person until then; nobody else is given them."
+    )
+    claim = models.ForeignKey(
+        "Call", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", help_text="The claiming call."
+    )
+    queue_reset_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When an organizer last put the person back in the queue; unanswered calls before no longer count.",
+    )
+    refreshed_at = models.DateTimeField(auto_now=True, help_text="Last refresh or change.")
+
+    class Meta:
+        indexes = [
+            # "Next person": the open, callable people of a state, best rank first.
+            models.Index(
+                fields=["state", "rank_sldl", "signed_up_at"],
+                name="prospect_queue_sldl",
+                condition=models.Q(status="open", callable=True),
+            ),
+            models.Index(
+                fields=["state", "rank_sldu", "signed_up_at"],
+                name="prospect_queue_sldu",
+                condition=models.Q(status="open", callable=True),
+            ),
+            models.Index(
+                fields=["state", "rank_cd", "signed_up_at"],
+                name="prospect_queue_cd",
+                condition=models.Q(status="open", callable=True),
+            ),
+            models.Index(fields=["state", "status"], name="prospect_state_status"),
+        ]
+
+    def __str__(self):
+        return f"Prospect {self.signup_id}"
+
+
+class Outcome(models.TextChoices):
+    NOT_REACHED = "not_reached", _("Not reached")
+    LEFT_MESSAGE = "left_message", _("Left a message")
+    WRONG_NUMBER = "wrong_number", _("Wrong number")
+    DO_NOT_CALL = "do_not_call", _("Do not call")
+    NOT_INTERESTED = "not_interested", _("Not interested")
+    INTERESTED = "interested", _("Interested")
+    CALLBACK = "callback", _("Wants a callback")
+
+
+# Outcomes in which nobody answered: three of these in a week park the person.
+UNANSWERED = (Outcome.NOT_REACHED, Outcome.LEFT_MESSAGE)
+# Outcomes in which the person was spoken to (the first one makes them "contacted").
+REACHED = (Outcome.DO_NOT_CALL, Outcome.NOT_INTERESTED, Outcome.INTERESTED, Outcome.CALLBACK)
+
+
+class Call(models.Model):
+    """One caller's claim on one person and, once recorded, its outcome."""
+
+    team = models.ForeignKey(CallTeam, on_delete=models.CASCADE, related_name="calls", help_text="The team.")
+    caller = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="calls",
+        help_text="Who called (kept, like the audit log, when the account is deactivated).",
+    )
+    signup = models.ForeignKey(SignUp, on_delete=models.CASCADE, related_name="calls", help_text="Who was called.")
+    claimed_at = models.DateTimeField(help_text="When the caller was given the person.")
+    expires_at = models.DateTimeField(help_text="When the claim lapses and the person goes back to the queue.")
+    outcome = models.CharField(
+        max_length=16, choices=Outcome.choices, blank=True, help_text="What happened; blank while the call is open."
+    )
+    callback_at = models.DateTimeField(null=True, blank=True, help_text="The callback time the person asked for.")
+    answers = models.JSONField(
+        default=dict, blank=True, help_text="The team's questions and the answers noted, question -> answer."
+    )
+    note = models.TextField(max_length=2000, blank=True, help_text="The caller's note on the call.")
+    moved_to = models.CharField(
+        max_length=12, blank=True, help_text="Pipeline stage the outcome moved the person to; blank if none."
+    )
+    finished_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the outcome was recorded; null while open."
+    )
+
+    class Meta:
+        ordering = ["-claimed_at", "-pk"]
+        indexes = [
+            models.Index(fields=["signup", "finished_at"], name="call_person_history"),
+            models.Index(fields=["team", "finished_at"], name="call_team_stats"),
+            models.Index(
+                fields=["caller", "team"], name="call_open_claim", condition=models.Q(finished_at__isnull=True)
+            ),
+        ]
+
+    def __str__(self):
+        return f"Call {self.pk}"
+
+    @property
+    def reached(self) -> bool:
+        return self.outcome in REACHED

@@ -1,0 +1,58 @@
+"""Many callers asking at once: nobody is handed to two of them."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from calls import services
+from calls.models import Call
+from tests.calls.conftest import NY_MORNING, make_caller, make_team, person
+from tests.organizing.conftest import current_districts
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CALLERS = 24
+PEOPLE = 60
+
+
+def test_callers_asking_at_the_same_moment_never_share_a_person(organizer):
+    team = make_team(organizer, states=["NY"])
+    callers = [make_caller(team, organizer) for _ in range(CALLERS)]
+    districts = current_districts("sldl", "NY")[:6]
+    for i in range(PEOPLE):
+        person(districts[i % len(districts)], refresh=False)
+    services.prospects_refresh()
+
+    start = threading.Barrier(CALLERS)
+    given: dict[int, list[int]] = {}
+    errors = []
+
+    def work(caller):
+        try:
+            start.wait()
+            mine = []
+            # Each caller takes three people in a row (recording an outcome in between).
+            for _ in range(3):
+                call = services.call_next(team=team, caller=caller, now=NY_MORNING)
+                if call is None:
+                    break
+                mine.append(call.signup_id)
+                services.call_record_outcome(call_id=call.pk, caller=caller, outcome="interested", now=NY_MORNING)
+            given[caller.pk] = mine
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(caller,)) for caller in callers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    handed = [pk for pks in given.values() for pk in pks]
+    assert len(handed) == PEOPLE  # 24 callers x 3 asks > 60 people: everyone was called ...
+    assert len(set(handed)) == len(handed)  # ... once
+    assert Call.objects.count() == PEOPLE
