@@ -60,7 +60,12 @@ def vintage_choices() -> list[dict]:
     "current"}]``, newest first. One query."""
     vintages: dict[str, dict] = {}
     for key, vintage, is_current in (
-        BoundarySet.objects.order_by().values_list("chamber", "vintage", "is_current").distinct()
+        # Only the layers coverage counts (coverage.layers); counties, places and school
+        # districts are loaded but not counted yet.
+        BoundarySet.objects.filter(chamber__in=list(BY_KEY))
+        .order_by()
+        .values_list("chamber", "vintage", "is_current")
+        .distinct()
     ):
         entry = vintages.setdefault(vintage, {"vintage": vintage, "chambers": set(), "current": False})
         entry["chambers"].add(key)

@@ -175,7 +175,10 @@ class CoverageFilters:
             return {}
         loaded = {}  # vintage -> {chamber: is_current}
         for chamber, vintage, is_current in (
-            BoundarySet.objects.filter(vintage__in=values).values_list("chamber", "vintage", "is_current").distinct()
+            # Only the chambers' vintages: local layers (counties, places, ...) have no coverage lens yet.
+            BoundarySet.objects.filter(vintage__in=values, chamber__in=Chamber.values)
+            .values_list("chamber", "vintage", "is_current")
+            .distinct()
         ):
             loaded.setdefault(vintage, {})[chamber] = loaded.get(vintage, {}).get(chamber, False) or is_current
         vintages: dict[str, str] = {}

@@ -1,10 +1,15 @@
 """Boundary sets and districts: geography only, nothing about people.
 
-A ``BoundarySet`` is one loaded source file (a chamber, a vintage, a resolution);
-its ``District`` rows are the areas in it. Several vintages live side by side so
-redistricting can be compared; per chamber one vintage is current. Within a
-vintage, a finer source for a state supersedes coarser ones for that state, so a
+A ``BoundarySet`` is one loaded source file (a chamber or local layer, a vintage, a
+resolution); its ``District`` rows are the areas in it. Several vintages live side
+by side so redistricting can be compared; per layer one vintage is current. Within
+a vintage, a finer source for a state supersedes coarser ones for that state, so a
 lookup never sees a district twice.
+
+Layers are data: the three legislative chambers (``Chamber``) and the local layers
+(``LocalLayer``: counties, county subdivisions, incorporated places, school
+districts) share one table, told apart by ``chamber``; ``governing`` says whether an
+area has a government of its own to run for (see ``districts/layers.py``).
 """
 
 from django.contrib.gis.db import models
@@ -20,6 +25,22 @@ class Chamber(models.TextChoices):
     CD = "cd", _("U.S. House")
     SLDU = "sldu", _("State senate")
     SLDL = "sldl", _("State house")
+
+
+class LocalLayer(models.TextChoices):
+    """Census layers of local government (TIGER/Line COUNTY, COUSUB, PLACE, UNSD, ELSD, SCSD)."""
+
+    COUNTY = "county", _("County or equivalent")
+    COUSUB = "cousub", _("Town or township (county subdivision)")
+    PLACE = "place", _("City, town or village (incorporated place)")
+    UNSD = "unsd", _("Unified school district")
+    ELSD = "elsd", _("Elementary school district")
+    SCSD = "scsd", _("Secondary school district")
+
+
+# Every layer a boundary set can hold: the chambers first, then the local layers.
+LAYER_CHOICES = [*Chamber.choices, *LocalLayer.choices]
+LAYERS = [value for value, _label in LAYER_CHOICES]
 
 
 class Resolution(models.TextChoices):
@@ -45,11 +66,16 @@ RESOLUTION_RANK = {
 class BoundarySet(models.Model):
     """One loaded boundary source: every district of one chamber in one file."""
 
-    chamber = models.CharField(max_length=4, choices=Chamber.choices, help_text="Which chamber the districts elect.")
+    chamber = models.CharField(
+        max_length=8,
+        choices=LAYER_CHOICES,
+        help_text="Which chamber the districts elect, or which local layer (county, cousub, place, unsd, elsd, scsd).",
+    )
     vintage = models.CharField(
         max_length=16,
         help_text="Which map this is: 'CD119' or 'CD120' for Congress, the legislative "
-        "session year ('2024', '2026') for state legislatures.",
+        "session year ('2024', '2026') for state legislatures, the Census release year ('2023', '2024') "
+        "for local layers.",
     )
     name = models.CharField(
         max_length=200, help_text="File name of the source; with chamber and vintage it identifies the set."
@@ -93,6 +119,10 @@ class DistrictQuerySet(ScopedQuerySet):
         """Real districts: Census 'ZZZ' placeholder areas (mostly water) are not districts."""
         return self.filter(is_placeholder=False)
 
+    def governing(self):
+        """Areas with a government of their own: no census-designated places or statistical areas."""
+        return self.filter(governing=True)
+
     def containing(self, point: Point):
         """Districts whose area covers the point, boundary included (one GiST-indexed test)."""
         return self.filter(geometry__intersects=point)
@@ -103,7 +133,8 @@ class DistrictQuerySet(ScopedQuerySet):
 
 
 class District(models.Model):
-    """An area that elects a member of a chamber (or a Census placeholder area)."""
+    """An area that elects a member of a chamber, or a local unit of one layer (a county, a town, a
+    city, a school district, or a statistical area of those layers), or a Census placeholder area."""
 
     boundary_set = models.ForeignKey(
         BoundarySet,
@@ -112,19 +143,42 @@ class District(models.Model):
         help_text="The loaded source this district came from.",
     )
     chamber = models.CharField(
-        max_length=4, choices=Chamber.choices, help_text="Copy of the set's chamber, for indexed filters."
+        max_length=8, choices=LAYER_CHOICES, help_text="Copy of the set's chamber or local layer, for indexed filters."
     )
     state = models.CharField(max_length=2, choices=STATE_CHOICES, help_text="USPS code of the state.")
     state_fips = models.CharField(max_length=2, help_text="Census FIPS code of the state.")
     code = models.CharField(
         max_length=8,
-        help_text="Census district code within the state ('12', '075', 'A-1'; '00' at large, 'ZZZ' placeholder).",
+        help_text="Census district code within the state ('12', '075', 'A-1'; '00' at large, 'ZZZ' placeholder); "
+        "for local layers the COUNTYFP, COUSUBFP, PLACEFP or school district LEA code.",
     )
-    geoid = models.CharField(max_length=12, help_text="Census GEOID: state FIPS followed by the district code.")
+    geoid = models.CharField(
+        max_length=12,
+        help_text="Census GEOID: state FIPS followed by the district code (and the county code for a county "
+        "subdivision).",
+    )
     ocd_id = models.CharField(
-        max_length=200, help_text="Open Civic Data division ID, e.g. ocd-division/country:us/state:ny/sldl:75."
+        max_length=200,
+        blank=True,
+        help_text="Open Civic Data division ID, e.g. ocd-division/country:us/state:ny/sldl:75; empty where OCD "
+        "defines none (county subdivisions, school districts, statistical areas).",
     )
-    name = models.CharField(max_length=200, help_text="Display name, e.g. 'New York Assembly District 75'.")
+    name = models.CharField(
+        max_length=200,
+        help_text="Display name, e.g. 'New York Assembly District 75', 'Chittenden County', 'Essex Junction city'.",
+    )
+    kind = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="What the area is, as Census names it: 'County', 'city', 'town', 'village', 'CDP', "
+        "'unified school district'; empty for legislative districts.",
+    )
+    governing = models.BooleanField(
+        default=True,
+        help_text="Has a government of its own (people run for office in it). False for census-designated "
+        "places, statistical or nonfunctioning county subdivisions and counties, and places that serve as "
+        "county subdivisions (counted once, as places); such areas count in no denominator.",
+    )
     seats = models.PositiveSmallIntegerField(default=1, help_text="Members elected from the district.")
     is_placeholder = models.BooleanField(
         default=False, help_text="Census 'ZZZ' area with no district defined; never counted."

@@ -76,3 +76,31 @@ def ocd_division_id(*, chamber: str, state: str, code: str, name: str, at_large:
         return f"{_jurisdiction(state)}/cd:{key}"
     key = _named_sld(state, chamber, name) or _strip_zeros(code)
     return f"{_jurisdiction(state)}/{chamber}:{key}"
+
+
+# OCD names county equivalents by their kind in these states.
+_COUNTY_TYPE = {"ak": "borough", "la": "parish"}
+
+
+def _slug(name: str) -> str:
+    # OCD's identifier rules: lower case, spaces as underscores, apostrophes as '~', no periods
+    # ("St. Clair County" -> "st_clair", "Children's Home" -> "children~s_home").
+    return re.sub(r"\s+", "_", name.strip().lower().replace(".", "").replace("'", "~"))
+
+
+def ocd_local_id(*, layer: str, state: str, name: str, kind: str = "", governing: bool = True) -> str:
+    """The OCD division ID of a county or incorporated place, or "" where OCD defines none.
+
+    OCD names counties ``county:`` (``borough:`` in Alaska, ``parish:`` in Louisiana),
+    independent cities and incorporated places ``place:`` (a peer of county, since
+    places cross county lines), and DC is ``district:dc`` itself. County subdivisions,
+    school districts and statistical areas have no general OCD scheme.
+    """
+    state = state.lower()
+    if not governing or layer not in {"county", "place"}:
+        return ""
+    if state == "dc" and layer == "county":
+        return _jurisdiction(state)
+    if layer == "place" or kind.lower() == "city":
+        return f"{_jurisdiction(state)}/place:{_slug(name)}"
+    return f"{_jurisdiction(state)}/{_COUNTY_TYPE.get(state, 'county')}:{_slug(name)}"

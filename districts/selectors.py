@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from django.contrib.gis.geos import Point
 from django.db import connection
 
-from .models import Chamber, District
+from .models import LAYERS, Chamber, District
 
 CHAMBERS = [c.value for c in Chamber]
 
@@ -16,7 +16,7 @@ CHAMBERS = [c.value for c in Chamber]
 LOOKUP_FIELDS = tuple(
     f.attname
     for f in District._meta.concrete_fields
-    if f.attname in {"id", "chamber", "geoid", "ocd_id", "name", "state"}
+    if f.attname in {"id", "chamber", "geoid", "ocd_id", "name", "kind", "state"}
 )
 
 
@@ -30,7 +30,14 @@ def _lookup_query() -> tuple[str, tuple, int]:
     each call only swaps in its own point (``bench/RESULTS.md``, district lookup).
     """
     stand_in = Point(0, 0, srid=4326)
-    query = District.objects.current().countable().containing(stand_in).one_per_chamber().values_list(*LOOKUP_FIELDS)
+    query = (
+        District.objects.current()
+        .countable()
+        .governing()
+        .containing(stand_in)
+        .one_per_chamber()
+        .values_list(*LOOKUP_FIELDS)
+    )
     sql, params = query.query.sql_with_params()
     spots = [i for i, p in enumerate(params) if isinstance(p, connection.ops.Adapter)]
     if len(spots) != 1:
@@ -39,9 +46,12 @@ def _lookup_query() -> tuple[str, tuple, int]:
 
 
 def district_lookup(*, lat: float, lng: float) -> dict[str, District | None]:
-    """The district of each chamber at a point (``None`` where there is none), in one query.
+    """The district of each chamber and local layer at a point (``None`` where there is none), in one query.
 
-    The query is ``District.objects.current().countable().containing(point).one_per_chamber()``
+    Keys are ``LAYERS``: ``cd``, ``sldu``, ``sldl``, then ``county``, ``cousub``, ``place``,
+    ``unsd``, ``elsd``, ``scsd``. Only governing local units answer: a point in a
+    census-designated place has no ``place``. The query is
+    ``District.objects.current().countable().governing().containing(point).one_per_chamber()``
     (see ``_lookup_query``); the districts come back with the ``LOOKUP_FIELDS`` loaded.
     """
     sql, params, spot = _lookup_query()
@@ -52,23 +62,24 @@ def district_lookup(*, lat: float, lng: float) -> dict[str, District | None]:
         rows = cursor.fetchall()
     districts = (District.from_db(connection.alias, LOOKUP_FIELDS, row) for row in rows)
     found = {d.chamber: d for d in districts}
-    return {chamber: found.get(chamber) for chamber in CHAMBERS}
+    return {layer: found.get(layer) for layer in LAYERS}
 
 
 def districts_for_points(points: Sequence[tuple[float, float]]) -> list[dict[str, dict | None]]:
     """Districts of many ``(lat, lng)`` points in one set-based query.
 
-    Returns, per input point in order, ``{chamber: {"id", "geoid", "ocd_id", "name", "state"} | None}``.
+    Returns, per input point in order, ``{layer: {"id", "geoid", "ocd_id", "name", "kind", "state"} | None}``
+    for every chamber and local layer (``LAYERS``), governing local units only, as ``district_lookup``.
     """
-    results = [dict.fromkeys(CHAMBERS) for _ in points]
+    results = [dict.fromkeys(LAYERS) for _ in points]
     if not points:
         return results
     # Which districts count is the ORM's own SQL (parameters kept separate). It selects ids
     # only: joining on a subquery that selects the geometry (as ``::bytea``, sorted by the
     # model's ordering) would hide the GiST index and test every point against every district.
-    ids_sql, params = District.objects.current().countable().order_by().values("id").query.sql_with_params()
+    ids_sql, params = District.objects.current().countable().governing().order_by().values("id").query.sql_with_params()
     sql = f"""
-        SELECT DISTINCT ON (p.idx, d.chamber) p.idx, d.chamber, d.id, d.geoid, d.ocd_id, d.name, d.state
+        SELECT DISTINCT ON (p.idx, d.chamber) p.idx, d.chamber, d.id, d.geoid, d.ocd_id, d.name, d.kind, d.state
         FROM unnest(%s::int[], %s::float8[], %s::float8[]) AS p(idx, lat, lng)
         JOIN {District._meta.db_table} AS d
           ON ST_Intersects(d.geometry, ST_SetSRID(ST_MakePoint(p.lng, p.lat), 4326))
@@ -80,6 +91,13 @@ def districts_for_points(points: Sequence[tuple[float, float]]) -> list[dict[str
     lngs = [float(lng) for _, lng in points]
     with connection.cursor() as cursor:
         cursor.execute(sql, [indexes, lats, lngs, *params])
-        for idx, chamber, pk, geoid, ocd_id, name, state in cursor.fetchall():
-            results[idx][chamber] = {"id": pk, "geoid": geoid, "ocd_id": ocd_id, "name": name, "state": state}
+        for idx, chamber, pk, geoid, ocd_id, name, kind, state in cursor.fetchall():
+            results[idx][chamber] = {
+                "id": pk,
+                "geoid": geoid,
+                "ocd_id": ocd_id,
+                "name": name,
+                "kind": kind,
+                "state": state,
+            }
     return results

@@ -52,6 +52,8 @@ def boundary_set_load(*, layer: Layer, source: str, checksum: str, make_current:
                     geoid=r.geoid,
                     ocd_id=r.ocd_id,
                     name=r.name,
+                    kind=r.kind,
+                    governing=r.governing,
                     is_placeholder=r.is_placeholder,
                     voting=r.voting,
                     geometry=r.geometry,

@@ -131,6 +131,15 @@ else
 	"$PY" manage.py load_districts --census
 fi
 
+step "Local government boundaries"
+# The generalised nationwide county layer (DISTRICTS_DATA_DIR/local/, a few seconds); towns, places and
+# school districts come from the Census: load_districts --census YEAR --layers county,cousub,place,school.
+if [ -n "$data_dir" ] && [ -d "$data_dir/local" ]; then
+	"$PY" manage.py load_districts "$data_dir/local"
+else
+	note "no DISTRICTS_DATA_DIR/local: no local layers (load_districts --census --layers county,cousub,place,school)"
+fi
+
 step "ZIP codes"
 if [ -n "$data_dir" ] && [ -d "$data_dir/zip" ]; then
 	"$PY" manage.py load_zipcodes "$data_dir/zip"

@@ -1,7 +1,8 @@
 """Test session set-up: a test database with the real Census districts loaded once.
 
 Every session loads ``DISTRICTS_DATA_DIR/boundaries`` (nationwide simplified SLDU/SLDL,
-20m CD, full-resolution NY CD/SLDU/SLDL and GA CD) into the test database once,
+20m CD, full-resolution NY CD/SLDU/SLDL and GA CD) and ``DISTRICTS_DATA_DIR/local``
+(generalised nationwide counties) into the test database once,
 before the first database test. Tests that need another district state load their
 own boundary sets inside their test transaction, which rolls back. With ``--reuse-db``
 the loader skips files whose checksum it already knows, so after changing how files
@@ -102,7 +103,9 @@ def _restore_districts_if_changed() -> None:
 def django_db_setup(django_db_setup, django_db_blocker):
     """The test database plus every boundary file of the shared data, loaded once per session."""
     with django_db_blocker.unblock():
-        call_command("load_districts", str(districts_data_dir() / "boundaries"), stdout=StringIO())
+        call_command("load_districts", str(districts_data_dir() / "boundaries"), stdout=StringIO(), stderr=StringIO())
+        # The generalised nationwide county layer (the only local layer at hand; the others come from fixtures).
+        call_command("load_districts", str(districts_data_dir() / "local"), stdout=StringIO(), stderr=StringIO())
         _session["fingerprint"] = _snapshot_districts()
         _session["blocker"] = django_db_blocker
     yield

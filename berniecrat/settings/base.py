@@ -299,6 +299,8 @@ DISTRICTS_DATA_DIR = Path(_districts_data_dir).resolve() if _districts_data_dir 
 DISTRICTS_CACHE_DIR = env.path("DISTRICTS_CACHE_DIR", default=str(BASE_DIR / ".cache" / "districts"))
 # The TIGER/Line release downloaded when there is no local data directory.
 DISTRICTS_TIGER_YEAR = env.int("DISTRICTS_TIGER_YEAR", default=2026)
+# Where `load_districts --census` downloads TIGER/Line from (a mirror, or a test server on this machine).
+DISTRICTS_TIGER_URL = env("DISTRICTS_TIGER_URL", default="https://www2.census.gov/geo/tiger")
 
 # US Census Geocoder (https://geocoding.geo.census.gov/geocoder/): address -> point.
 CENSUS_GEOCODER_URL = env("CENSUS_GEOCODER_URL", default="https://geocoding.geo.census.gov/geocoder")

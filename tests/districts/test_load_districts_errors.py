@@ -27,7 +27,7 @@ def loaded_state():
 @pytest.fixture
 def unchanged_districts():
     before = loaded_state()
-    assert before[2] == 437 + 1942 + 4833
+    assert before[2] == 437 + 1942 + 4833 + 3233  # chambers, and the generalised counties
     yield
     assert loaded_state() == before
 
@@ -71,33 +71,43 @@ def test_zip_with_a_broken_shapefile_is_refused(tmp_path, unchanged_districts):
     assert "GDAL cannot read it" in message
 
 
-def test_county_layer_is_not_a_district_layer(tmp_path, unchanged_districts):
-    county = {
+def test_census_tract_layer_is_not_a_district_layer(tmp_path, unchanged_districts):
+    tract = {
         "STATEFP": "50",
         "COUNTYFP": "023",
-        "GEOID": "50023",
-        "NAME": "Washington",
-        "NAMELSAD": "Washington County",
-        "LSAD": "06",
-        "MTFCC": "G4020",
+        "TRACTCE": "954500",
+        "GEOID": "50023954500",
+        "NAME": "9545",
+        "NAMELSAD": "Census Tract 9545",
+        "MTFCC": "G5020",
     }
-    path = write_geojson(tmp_path / "tl_2024_us_county.geojson", [feature(county, square(-72.8, 44.1, 0.4))])
+    path = write_geojson(tmp_path / "tl_2024_50_tract.geojson", [feature(tract, square(-72.8, 44.1, 0.4))])
 
     message = load_fails(path)
 
     assert str(path) in message
-    assert "G4020" in message
-    assert "not a congressional or legislative layer" in message
+    assert "G5020" in message
+    assert "not a district or local government layer" in message
 
 
 def test_layer_without_mtfcc_or_district_code_is_not_a_district_layer(tmp_path, unchanged_districts):
-    county = {"STATEFP": "50", "COUNTYFP": "023", "GEOID": "50023", "NAMELSAD": "Washington County"}
-    path = write_geojson(tmp_path / "counties.geojson", [feature(county, square(-72.8, 44.1, 0.4))])
+    tract = {"STATEFP": "50", "TRACTCE": "954500", "GEOID": "50023954500", "NAMELSAD": "Census Tract 9545"}
+    path = write_geojson(tmp_path / "tracts.geojson", [feature(tract, square(-72.8, 44.1, 0.4))])
 
     message = load_fails(path)
 
     assert str(path) in message
     assert "not a district layer" in message
+
+
+def test_county_layer_without_a_release_year_is_refused(tmp_path, unchanged_districts):
+    county = {"STATEFP": "50", "COUNTYFP": "023", "GEOID": "50023", "NAME": "Washington"}
+    path = write_geojson(tmp_path / "counties.geojson", [feature(county, square(-72.8, 44.1, 0.4))])
+
+    message = load_fails(path)
+
+    assert str(path) in message
+    assert "cannot tell the Census release year of a county layer" in message
 
 
 def test_district_layer_missing_attributes_is_refused(tmp_path, unchanged_districts):
@@ -206,14 +216,16 @@ def test_unreachable_url_is_refused_and_caches_nothing(tmp_path, settings, uncha
     assert not [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]
 
 
-def test_plain_http_url_is_refused(tmp_path, settings, unchanged_districts):
+def test_plain_http_url_is_refused_except_on_this_machine(tmp_path, settings, unchanged_districts):
     settings.DISTRICTS_CACHE_DIR = tmp_path / "cache"
-    url = "http://127.0.0.1:9/x.zip"
+    url = "http://www2.census.gov/geo/tiger/TIGER2024/CD/tl_2024_us_cd119.zip"
 
     message = load_fails(url)
 
     assert url in message
-    assert "only https://" in message
+    assert "only https:// URLs (or http:// on this machine)" in message
+    # On loopback plain http is fetched (a test server, a local mirror): here nobody answers.
+    assert "download failed" in load_fails("http://127.0.0.1:9/x.zip")
 
 
 def test_no_source_at_all_is_refused(unchanged_districts):

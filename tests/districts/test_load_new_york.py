@@ -96,7 +96,8 @@ def test_reloading_the_whole_data_directory_changes_nothing(boundaries_dir):
 
     output = run_command("load_districts", boundaries_dir)
 
-    assert output.count("unchanged") == len(before[0]) == 7
+    # 7 sets of boundaries/, and the generalised counties of local/ beside them.
+    assert output.count("unchanged") == len(before[0]) - 1 == 7
     assert _snapshot() == before
 
 

@@ -56,7 +56,7 @@ def test_coordinates_at_the_limits_are_accepted(api_client, lat, lng):
     response = api_client.get(LOOKUP_URL, {"lat": lat, "lng": lng})
 
     assert response.status_code == 200
-    assert set(response.json()) == {"cd", "sldu", "sldl"}
+    assert set(response.json()) == {"cd", "sldu", "sldl", "local"}
 
 
 def test_lookup_accepts_only_get(api_client):

@@ -35,7 +35,21 @@ EMPIRE_STATE_DISTRICTS = {
         "state": "NY",
         "chamber": "sldl",
     },
+    # Only the generalised county layer is at hand; it has no NAMELSAD, so the type is the layer's noun.
+    "local": {
+        "county": {
+            "geoid": "36061",
+            "name": "New York",
+            "type": "county",
+            "ocd_id": "ocd-division/country:us/state:ny/county:new_york",
+            "state": "NY",
+            "layer": "county",
+        },
+        "municipalities": [],
+        "school_districts": [],
+    },
 }
+NO_LOCAL_LAYER = ["cousub none", "place none", "unsd  none", "elsd  none", "scsd  none"]
 
 
 def test_text_output_for_the_empire_state_building():
@@ -45,6 +59,8 @@ def test_text_output_for_the_empire_state_building():
         "cd    New York Congressional District 12 (3612, ocd-division/country:us/state:ny/cd:12)",
         "sldu  New York State Senate District 28 (36028, ocd-division/country:us/state:ny/sldu:28)",
         "sldl  New York Assembly District 75 (36075, ocd-division/country:us/state:ny/sldl:75)",
+        "county New York (36061, ocd-division/country:us/state:ny/county:new_york)",
+        *NO_LOCAL_LAYER,
     ]
 
 
@@ -66,8 +82,13 @@ def test_text_and_json_output_where_there_is_no_district():
     text = run_command("lookup_districts", "--lat", "35", "--lng", "-40")
     data = json.loads(run_command("lookup_districts", "--lat", "35", "--lng", "-40", "--json"))
 
-    assert text.splitlines() == ["cd    none", "sldu  none", "sldl  none"]
-    assert data == {"cd": None, "sldu": None, "sldl": None}
+    assert text.splitlines() == ["cd    none", "sldu  none", "sldl  none", "county none", *NO_LOCAL_LAYER]
+    assert data == {
+        "cd": None,
+        "sldu": None,
+        "sldl": None,
+        "local": {"county": None, "municipalities": [], "school_districts": []},
+    }
 
 
 def test_json_output_for_the_dc_delegate_district():
@@ -120,6 +141,8 @@ def test_csv_keeps_every_column_and_row_and_leaves_unusable_rows_empty(tmp_path)
     for row in rows[1:5]:
         assert all(row[f"{c}_{f}"] == "" for c in ("cd", "sldu", "sldl") for f in ("geoid", "ocd_id", "name"))
     assert (rows[5]["cd_geoid"], rows[5]["sldu_geoid"], rows[5]["sldl_geoid"]) == ("1198", "", "")
+    assert (rows[0]["county_geoid"], rows[0]["county_type"], rows[5]["county_geoid"]) == ("36061", "county", "11001")
+    assert rows[1]["county_geoid"] == rows[1]["place_geoid"] == ""
     # Rows 4-6 of the file (after the header) had no usable point; each is reported by line.
     warnings = stderr.getvalue()
     assert f"{people}:4:" in warnings

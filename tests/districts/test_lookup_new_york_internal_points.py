@@ -12,7 +12,11 @@ from .conftest import NY_FILES, lookup, run_command
 pytestmark = pytest.mark.django_db
 
 CHAMBERS = ["cd", "sldu", "sldl"]
-ADDED_COLUMNS = [f"{chamber}_{field}" for chamber in CHAMBERS for field in ("geoid", "ocd_id", "name")]
+ADDED_COLUMNS = [f"{chamber}_{field}" for chamber in CHAMBERS for field in ("geoid", "ocd_id", "name")] + [
+    f"{layer}_{field}"
+    for layer in ("county", "cousub", "place", "unsd", "elsd", "scsd")
+    for field in ("geoid", "ocd_id", "name", "type")
+]
 
 
 def ny_internal_points() -> list[dict]:

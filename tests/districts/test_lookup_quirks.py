@@ -92,7 +92,12 @@ def test_the_census_internal_point_of_lake_michigan_placeholder_has_no_legislati
 
 @pytest.mark.parametrize(("lat", "lng"), [(0.0, 0.0), (35.0, -40.0)], ids=["null-island", "mid-atlantic"])
 def test_a_point_outside_every_district_has_no_districts(api_client, lat, lng):
-    assert lookup(api_client, lat, lng) == {"cd": None, "sldu": None, "sldl": None}
+    assert lookup(api_client, lat, lng) == {
+        "cd": None,
+        "sldu": None,
+        "sldl": None,
+        "local": {"county": None, "municipalities": [], "school_districts": []},
+    }
 
 
 def touching(chamber: str, lat: float, lng: float) -> list[str]:

@@ -5,7 +5,8 @@ import csv
 import pytest
 
 from districts.models import District
-from districts.ocd import ocd_division_id
+from districts.ocd import ocd_division_id, ocd_local_id
+from districts.selectors import CHAMBERS
 
 pytestmark = pytest.mark.django_db
 
@@ -32,14 +33,14 @@ def ocd_entries(data_dir) -> dict[str, dict]:
 
 
 def test_every_current_district_has_an_ocd_id_from_the_open_civic_data_lists(ocd_entries):
-    current = District.objects.current().countable()
+    current = District.objects.current().countable().filter(chamber__in=CHAMBERS)
     missing = sorted(ocd_id for ocd_id in current.values_list("ocd_id", flat=True) if ocd_id not in ocd_entries)
 
     assert missing == []
 
 
 def test_current_districts_are_current_in_open_civic_data_except_known_stale_entries(ocd_entries):
-    current = District.objects.current().countable().values_list("ocd_id", flat=True)
+    current = District.objects.current().countable().filter(chamber__in=CHAMBERS).values_list("ocd_id", flat=True)
     ended = {
         ocd_id: ocd_entries[ocd_id]["validThrough"]
         for ocd_id in current
@@ -111,3 +112,25 @@ def test_current_ocd_ids_are_unique_within_a_chamber(chamber):
 )
 def test_ocd_division_id_follows_the_open_civic_data_conventions(kwargs, expected):
     assert ocd_division_id(**kwargs) == f"ocd-division/country:us/{expected}"
+
+
+@pytest.mark.parametrize(
+    ("layer", "state", "name", "kind", "ocd_id"),
+    [
+        ("county", "AL", "St. Clair", "County", "ocd-division/country:us/state:al/county:st_clair"),
+        ("county", "LA", "Orleans", "Parish", "ocd-division/country:us/state:la/parish:orleans"),
+        ("county", "AK", "Juneau", "City and Borough", "ocd-division/country:us/state:ak/borough:juneau"),
+        # Independent cities are places in OCD, peers of the counties.
+        ("county", "VA", "Fairfax", "city", "ocd-division/country:us/state:va/place:fairfax"),
+        ("county", "DC", "District of Columbia", "county", "ocd-division/country:us/district:dc"),
+        ("place", "AL", "Alexander City", "city", "ocd-division/country:us/state:al/place:alexander_city"),
+        ("place", "AL", "Gu-Win", "town", "ocd-division/country:us/state:al/place:gu-win"),
+        ("place", "NY", "Coeymans Hollow", "CDP", ""),
+        ("cousub", "VT", "Essex", "town", ""),
+        ("unsd", "VT", "Burlington School District", "unified school district", ""),
+    ],
+)
+def test_local_units_get_the_open_civic_data_id_where_ocd_defines_one(layer, state, name, kind, ocd_id):
+    governing = kind != "CDP"
+
+    assert ocd_local_id(layer=layer, state=state, name=name, kind=kind, governing=governing) == ocd_id

@@ -1,4 +1,4 @@
-"""Find the congressional, state senate and state house districts of points.
+"""Find the congressional, state senate and state house districts and the local governments of points.
 
 Examples::
 
@@ -7,7 +7,9 @@ Examples::
     python manage.py lookup_districts --csv people.csv > people_with_districts.csv
 
 The CSV needs ``lat`` and ``lng`` columns; every other column passes through and
-``cd_geoid, cd_ocd_id, cd_name, sldu_..., sldl_...`` are added (empty where none).
+``cd_geoid, cd_ocd_id, cd_name, sldu_..., sldl_...``, then ``county_..., cousub_..., place_...,
+unsd_..., elsd_..., scsd_...`` (with ``_type`` too) are added, empty where none. Local
+layers answer with governing units only (no census-designated places).
 """
 
 import csv as _csv
@@ -16,10 +18,16 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from districts.api import lookup_payload
+from districts.layers import LOCAL_LAYERS
 from districts.selectors import CHAMBERS, district_lookup, districts_for_points
 
 BATCH = 5000
-ADDED = [f"{chamber}_{field}" for chamber in CHAMBERS for field in ("geoid", "ocd_id", "name")]
+# CSV columns added per layer: the chambers' as before, the local layers' with the unit's type too.
+FIELDS = dict.fromkeys(CHAMBERS, ("geoid", "ocd_id", "name")) | dict.fromkeys(
+    LOCAL_LAYERS, ("geoid", "ocd_id", "name", "kind")
+)
+ADDED = [f"{layer}_{'type' if field == 'kind' else field}" for layer, fields in FIELDS.items() for field in fields]
 
 
 class Command(BaseCommand):
@@ -40,15 +48,11 @@ class Command(BaseCommand):
             raise CommandError("--lat must be within -90..90 and --lng within -180..180.")
         found = district_lookup(lat=lat, lng=lng)
         if json:
-            payload = {
-                chamber: d
-                and {"geoid": d.geoid, "ocd_id": d.ocd_id, "name": d.name, "state": d.state, "chamber": chamber}
-                for chamber, d in found.items()
-            }
-            self.stdout.write(_json.dumps(payload, indent=2))
+            self.stdout.write(_json.dumps(lookup_payload(found), indent=2))
             return
-        for chamber, d in found.items():
-            self.stdout.write(f"{chamber:5} {d.name} ({d.geoid}, {d.ocd_id})" if d else f"{chamber:5} none")
+        for layer, d in found.items():
+            ids = ", ".join(filter(None, (d.geoid, d.ocd_id))) if d else ""
+            self.stdout.write(f"{layer:5} {d.name} ({ids})" if d else f"{layer:5} none")
 
     def _csv(self, filename: str) -> None:
         try:
@@ -84,8 +88,8 @@ class Command(BaseCommand):
         found = iter(districts_for_points([p for p in points if p is not None]))
         for (_line, row), point in zip(batch, points, strict=True):
             districts = next(found) if point is not None else {}
-            for chamber in CHAMBERS:
-                d = districts.get(chamber)
-                for field in ("geoid", "ocd_id", "name"):
-                    row[f"{chamber}_{field}"] = d[field] if d else ""
+            for layer, fields in FIELDS.items():
+                d = districts.get(layer)
+                for field in fields:
+                    row[f"{layer}_{'type' if field == 'kind' else field}"] = d[field] if d else ""
             writer.writerow(row)
