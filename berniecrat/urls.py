@@ -8,6 +8,7 @@ from accounts.access import admin_has_permission, admin_login
 from organizing.audit import audited_urls
 from pipeline import api_urls as pipeline_api_urls
 from pipeline.api import CandidateListQuery
+from public_site import asset_urls as public_asset_urls
 from signups import api_urls as signups_api_urls
 from signups.api import SignUpFilterSerializer
 
@@ -50,6 +51,9 @@ urlpatterns = [
     path("api/v1/signups/", include(signups_api)),
     path("api/v1/coverage/", include("organizing.api_urls")),
     path("api/v1/candidates/", include(candidates_api)),
+    path("api/v1/public/", include("public_site.api_urls")),
+    path("public/tiles/", include((public_asset_urls.tile_urlpatterns, "public-tiles"))),
+    path("public/share/", include((public_asset_urls.share_urlpatterns, "public-share"))),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -59,5 +63,6 @@ urlpatterns += i18n_patterns(
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("", include("signups.urls")),
     path("", include("pipeline.urls")),
+    path("", include("public_site.urls")),
     prefix_default_language=False,
 )

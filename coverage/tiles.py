@@ -84,6 +84,18 @@ def tile_cache_key(*, scope: Scope, filters: CoverageFilters, chamber: str, z: i
     return cache.cache_key("tile", scope=scope, filters=filters, part=f"{chamber}/{z}/{x}/{y}")
 
 
+def tile_geometry_sql(z: int, x: int, y: int) -> tuple[str, list]:
+    """SQL (and its parameters) of ``d.geometry`` simplified and clipped for tile z/x/y (see the
+    module docstring): the one way every map tile of districts, the organizers' and the public's, is drawn."""
+    tolerance = WORLD_METRES / 2**z / EXTENT * SIMPLIFY_UNITS
+    tolerance_degrees = tolerance / DEGREE_METRES * PRESIMPLIFY_FACTOR
+    sql = """ST_AsMVTGeom(
+                       ST_Simplify(ST_Transform(ST_Simplify(d.geometry, %s, true), 3857), %s, true),
+                       ST_TileEnvelope(%s, %s, %s), %s, %s, true
+                   )"""
+    return sql, [tolerance_degrees, tolerance, z, x, y, EXTENT, BUFFER]
+
+
 def coverage_tile_build(*, scope: Scope, filters: CoverageFilters, chamber: str, z: int, x: int, y: int) -> bytes:
     """The tile's bytes, straight from PostGIS (empty when no district ``scope`` may see meets the tile)."""
     if chamber not in BY_KEY or not tile_is_valid(z, x, y):
@@ -94,8 +106,7 @@ def coverage_tile_build(*, scope: Scope, filters: CoverageFilters, chamber: str,
     if found is None:  # the organizer may see no district (no states)
         return b""
     counts_sql, counts_params = found
-    tolerance = WORLD_METRES / 2**z / EXTENT * SIMPLIFY_UNITS
-    tolerance_degrees = tolerance / DEGREE_METRES * PRESIMPLIFY_FACTOR
+    geom_sql, geom_params = tile_geometry_sql(z, x, y)
     # The counts (one pass over the sign-ups, grouped) are a subquery; the geometry is
     # joined to its result, so it is never part of a GROUP BY.
     sql = f"""
@@ -106,15 +117,12 @@ def coverage_tile_build(*, scope: Scope, filters: CoverageFilters, chamber: str,
                    listed.candidates::integer AS candidates,
                    listed.filed::integer AS filed,
                    listed.volunteers::integer AS volunteers,
-                   ST_AsMVTGeom(
-                       ST_Simplify(ST_Transform(ST_Simplify(d.geometry, %s, true), 3857), %s, true),
-                       ST_TileEnvelope(%s, %s, %s), %s, %s, true
-                   ) AS geom
+                   {geom_sql} AS geom
               FROM listed JOIN {District._meta.db_table} d ON d.id = listed.id
         )
         SELECT ST_AsMVT(features, %s, %s, 'geom', 'id') FROM features WHERE geom IS NOT NULL
     """  # noqa: S608 (counts_sql is Django's own compiled SQL; values are parameters)
-    params = [*counts_params, tolerance_degrees, tolerance, z, x, y, EXTENT, BUFFER, LAYER, EXTENT]
+    params = [*counts_params, *geom_params, LAYER, EXTENT]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         (tile,) = cursor.fetchone()

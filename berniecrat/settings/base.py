@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "organizing",
     "pipeline",
     "calls",
+    "public_site",
 ]
 
 MIDDLEWARE = [
@@ -210,6 +211,9 @@ SIGNUP_PARTNER_KEYS = env.dict("SIGNUP_PARTNER_KEYS", default={})
 SIGNUP_PARTNER_RATE = env("SIGNUP_PARTNER_RATE", default="600/minute")
 # The forms' time-trap: a submission sooner than this after the form was shown is refused
 # (a person takes longer), and a form older than SIGNUP_FORM_MAX_AGE must be sent again.
+# POSTs of the public "find your districts" form per client address (a street address
+# is sent to the Census Geocoder; a ZIP code or a point costs one indexed query).
+PUBLIC_FIND_RATE = env("PUBLIC_FIND_RATE", default="30/minute")
 SIGNUP_FORM_MIN_SECONDS = env.float("SIGNUP_FORM_MIN_SECONDS", default=2.0)
 SIGNUP_FORM_MAX_AGE = env.int("SIGNUP_FORM_MAX_AGE", default=6 * 3600)
 
