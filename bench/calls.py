@@ -27,10 +27,10 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
+from accounts.models import User  # noqa: E402
 from calls import services  # noqa: E402
 from calls.models import Call, CallTeam, Prospect, TeamMember  # noqa: E402
-from organizing.models import User  # noqa: E402
-from organizing.services import demo_signups_create  # noqa: E402
+from signups.demo import demo_signups_create  # noqa: E402
 from signups.models import SignUp  # noqa: E402
 
 NOW = datetime.datetime(2026, 12, 1, 18, 0, tzinfo=datetime.UTC)

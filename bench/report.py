@@ -317,7 +317,7 @@ def render(r: dict, findings: str = "") -> str:
         add("")
     if pub:
         p = sec["public"]
-        add("## 7. Public coverage (issue 14)\n")
+        add("## Public coverage (issue 14)\n")
         add(
             f"{p['signups']:,} sign-ups in the table ({p['confirmed']:,} confirmed, which the public counts). "
             f"wrk, 32 clients, 2 threads; the ratio of each run is taken against the hello view of the same run. "

@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from organizing.access import admin_has_permission, admin_login
+from accounts.access import admin_has_permission, admin_login
 from organizing.audit import audited_urls
 from pipeline import api_urls as pipeline_api_urls
 from pipeline.api import CandidateListQuery
@@ -15,7 +15,7 @@ from signups.api import SignUpFilterSerializer
 from .health import healthz
 
 # Django's admin behind the organizer rule: allauth's login (its rate limits, the
-# TOTP step), and a TOTP authenticator set up (organizing.access).
+# TOTP step), and a TOTP authenticator set up (accounts.access).
 admin.site.login = admin_login(admin.site.login)
 admin.site.has_permission = admin_has_permission
 
@@ -45,6 +45,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("organize/", include("organizing.urls")),
+    path("organize/", include("pipeline.organizer_urls")),
     path("organize/tiles/", include("organizing.tile_urls")),
     path("api/v1/districts/", include("districts.urls")),
     path("api/v1/signups/", include(signups_api)),

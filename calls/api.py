@@ -10,12 +10,12 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import AuditEvent
+from accounts.services import audit_record
 from berniecrat.api import ErrorsSerializer
 from districts.api import district_payload
 from districts.models import District
 from districts.states import BY_USPS
-from organizing.models import AuditEvent
-from organizing.services import audit_record
 
 from . import selectors, services
 from .access import has_second_factor

@@ -9,10 +9,10 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.access import organizer_required
+from accounts.models import AuditEvent
+from accounts.services import audit_record
 from districts.models import District
-from organizing.access import organizer_required
-from organizing.models import AuditEvent
-from organizing.services import audit_record
 from pipeline import selectors as pipeline_selectors
 from pipeline.models import Stage
 from signups.models import SignUp

@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from organizing.models import AuditEvent
-from organizing.services import audit_record
+from accounts.models import AuditEvent
+from accounts.services import audit_record
 
 from . import selectors, services
 from .access import caller_required

@@ -2,7 +2,7 @@
 
 Everything public (pages, JSON, tiles, share images, the district finder) reads
 ``public_snapshot()``, which this module builds from the organizer side's count
-engine (``organizing.selectors``) through the two functions under "Engine" below;
+engine (``coverage``, asked for ``Scope.everywhere()``) through the functions under "Engine" below;
 moving to another engine changes those two functions only.
 
 What the public sees, and why:
@@ -35,6 +35,10 @@ from datetime import UTC, datetime
 from django.core.cache import cache
 from django.db import connection
 
+import coverage
+from accounts.scope import Scope
+from coverage import CoverageFilters
+from coverage.summary import coverage_summary_build
 from districts.models import Chamber
 from districts.states import BY_USPS
 
@@ -107,44 +111,25 @@ class Snapshot:
 # --- Engine (the only code that knows how coverage is counted) ------------------------
 
 
-class _Everyone:
-    """The organizer side's selectors count for an organizer; the public's figures are those of
-    an organizer who may see every state, with only confirmed sign-ups counted."""
-
-    is_authenticated = True
-    all_states = True
-    states = ()
-    pk = None
-
-
 def _engine_figures() -> dict:
     """Per-chamber and per-state district figures and the national numbers of people."""
-    from organizing.filters import CoverageFilters
-    from organizing.selectors import coverage_summary_build
-
-    return coverage_summary_build(user=_Everyone(), filters=CoverageFilters(confirmed_only=True))
+    return coverage_summary_build(scope=Scope.everywhere(), filters=CoverageFilters(confirmed_only=True))
 
 
 def _engine_statuses(chamber: str) -> list[dict]:
     """Every countable district of ``chamber`` (current maps) with the engine's status."""
-    from organizing.filters import CoverageFilters
-    from organizing.selectors import district_count_rows
-
-    return district_count_rows(
-        user=_Everyone(),
+    return coverage.district_rows(
+        scope=Scope.everywhere(),
         filters=CoverageFilters(confirmed_only=True),
-        chamber=chamber,
+        layer_key=chamber,
         fields=("id", "state", "geoid", "name"),
     )
 
 
 def public_map_bounds(*, state: str | None, chamber: str) -> tuple:
     """West, south, east, north to fit a map of ``state``'s districts (the contiguous US for the country)."""
-    from organizing.filters import CoverageFilters
-    from organizing.tiles import coverage_map_bounds
-
     filters = CoverageFilters(states=(state,) if state else ())
-    return coverage_map_bounds(user=_Everyone(), filters=filters, chamber=chamber)
+    return coverage.coverage_map_bounds(scope=Scope.everywhere(), filters=filters, chamber=chamber)
 
 
 # --- The snapshot ---------------------------------------------------------------------

@@ -2,8 +2,8 @@
 
 Each feature carries ``geoid``, ``name``, ``state`` and ``status`` (``none`` |
 ``candidate`` | ``filed``, from ``public_site.coverage``), never a count: the organizers'
-tiles (``organizing.tiles``) add counts of people and are private. The geometry is
-drawn exactly as theirs (``organizing.tiles.tile_geometry_sql``); the statuses come
+tiles (``coverage.tiles``) add counts of people and are private. The geometry is
+drawn exactly as theirs (``coverage.tiles.tile_geometry_sql``); the statuses come
 from the public snapshot, so the map, the pages and the JSON always agree.
 """
 
@@ -12,8 +12,8 @@ import logging
 from django.core.cache import cache
 from django.db import connection
 
+from coverage.tiles import BUFFER, EXTENT, LAYER, tile_bbox, tile_geometry_sql, tile_is_valid
 from districts.models import District
-from organizing.tiles import BUFFER, EXTENT, LAYER, tile_bbox, tile_geometry_sql, tile_is_valid
 
 from .coverage import CHAMBERS, Snapshot
 

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "accounts",
     "districts",
     "signups",
     "organizing",
@@ -126,7 +127,7 @@ CACHES = {
 }
 
 # --- Accounts (organizers only; supporters never log in) ---------------------
-AUTH_USER_MODEL = "organizing.User"
+AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
@@ -142,9 +143,9 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "none"
-ACCOUNT_ADAPTER = "organizing.adapters.OrganizerAccountAdapter"
+ACCOUNT_ADAPTER = "accounts.adapters.OrganizerAccountAdapter"
 # WebAuthn: callers (calls.access) may use a passkey as their second factor instead of an
-# authenticator app; organizers still need TOTP (organizing.access). Browsers allow WebAuthn
+# authenticator app; organizers still need TOTP (accounts.access). Browsers allow WebAuthn
 # on https only, and on http://localhost when the insecure origin is allowed (development).
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG

@@ -3,9 +3,9 @@
 import pytest
 from rest_framework.authtoken.models import Token
 
+from accounts.models import AuditEvent
 from calls import services
 from calls.models import Call, CallTeam
-from organizing.models import AuditEvent
 from pipeline.models import Candidacy, Stage
 from tests.calls.conftest import make_caller, person
 from tests.factories import TotpOrganizerFactory

@@ -4,11 +4,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from accounts.models import AuditEvent
 from calls import services
 from calls.emails import invitation_token
 from calls.models import Call, Outcome, TeamMember
 from calls.rendering import script_html
-from organizing.models import AuditEvent
 from pipeline.models import Candidacy, Stage
 from tests.calls.conftest import finish, make_caller, make_team, person
 from tests.factories import TotpOrganizerFactory, signup_in
@@ -119,7 +119,7 @@ def test_guessing_ids_shows_nobody(organizer, ny_house):
         == 404
     )
     assert client_a.get(reverse("organizing:signup", args=[call_b.signup_id])).status_code == 404
-    assert client_a.get(reverse("organizing:candidate", args=[call_b.signup_id])).status_code == 404
+    assert client_a.get(reverse("candidates:detail", args=[call_b.signup_id])).status_code == 404
     assert Call.objects.get(pk=call_b.pk).finished_at is None
 
 

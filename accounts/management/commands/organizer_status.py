@@ -9,7 +9,7 @@ user what to do)::
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from organizing.models import User
+from accounts.models import User
 
 
 class Command(BaseCommand):

@@ -2,8 +2,8 @@
 a candidate's page (stage, assignment, notes, matches, introductions).
 
 Every view is ``organizer_required`` and reads candidates through
-``pipeline.selectors.candidates_visible_to``, so a candidate outside the
-organizer's states is a 404. Writes go through ``pipeline.services`` and end in a
+``pipeline.selectors.candidates_visible_to`` (the organizer's ``Scope``), so a
+candidate outside the organizer's states is a 404. Writes go through ``pipeline.services`` and end in a
 redirect (Post/Redirect/Get), with the outcome in a message. Pages that show
 people record it in the audit log.
 """
@@ -15,19 +15,16 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.access import organizer_required
+from accounts.models import AuditEvent
+from accounts.services import audit_record
 from districts.states import BY_USPS
-from pipeline import selectors as pipeline_selectors
-from pipeline import services as pipeline_services
-from pipeline.models import Introduction, Stage, StageChange
-from signups.models import Skill
-from signups.selectors import signups_visible_to
+from signups.models import SignUp, Skill
 
-from . import selectors
-from .access import organizer_required
-from .filters import CoverageFilters
-from .models import AuditEvent
-from .pipeline_forms import CandidacyForm, IntroduceForm, StageForm
-from .services import audit_record
+from . import selectors as pipeline_selectors
+from . import services as pipeline_services
+from .models import Introduction, Stage, StageChange
+from .organizer_forms import CandidacyForm, IntroduceForm, StageForm
 
 STAGE_LABELS = dict(Stage.choices)
 SKILL_LABELS = dict(Skill.choices)
@@ -36,7 +33,7 @@ MATCHES_SHOWN = 25
 
 
 def _candidate_or_404(request, pk: int):
-    candidate = pipeline_selectors.candidates_visible_to(request.user).filter(pk=pk).first()
+    candidate = pipeline_selectors.candidates_visible_to(request.user.scope).filter(pk=pk).first()
     if candidate is None:
         raise Http404("No such candidate.")
     return candidate
@@ -57,7 +54,7 @@ def _stage_choices():
 @organizer_required
 def board(request):
     """One state's candidates in a column per stage, each with a form to move them."""
-    states = selectors.visible_states(user=request.user, filters=CoverageFilters())
+    states = request.user.scope.within(BY_USPS)
     if not states:
         raise Http404("You organize no state.")
     state = (request.GET.get("state") or states[0]).upper()
@@ -81,7 +78,7 @@ def board(request):
         "stage_choices": _stage_choices(),
         "here": request.get_full_path(),
     }
-    return render(request, "organizing/pipeline/board.html", context)
+    return render(request, "pipeline/board.html", context)
 
 
 @require_GET
@@ -93,7 +90,7 @@ def mine(request):
     )
     audit_record(user=request.user, action=AuditEvent.Action.VIEW, resource="my candidates", count=len(candidates))
     context = {"candidates": candidates, "stage_choices": _stage_choices(), "here": request.get_full_path()}
-    return render(request, "organizing/pipeline/mine.html", context)
+    return render(request, "pipeline/mine.html", context)
 
 
 @require_POST
@@ -112,7 +109,7 @@ def move(request, pk: int):
         )
     else:
         messages.error(request, "Choose one of the stages.")
-    default = f"{reverse('organizing:pipeline-board')}?state={candidate.state}"
+    default = f"{reverse('candidates:board')}?state={candidate.state}"
     return redirect(_next_url(request, default))
 
 
@@ -143,12 +140,14 @@ def candidate_detail(request, pk: int):
                 messages.error(request, str(exc))
             else:
                 messages.success(request, "Saved.")
-            return redirect("organizing:candidate", pk=candidate.pk)
+            return redirect("candidates:detail", pk=candidate.pk)
     else:
         form = CandidacyForm(initial=_candidacy_initial(candidate), state=candidate.state)
     candidacy = getattr(candidate, "candidacy", None)
     wanted = set(candidacy.skills_wanted) if candidacy else set()
-    matches = list(pipeline_selectors.volunteer_matches(user=request.user, candidate=candidate, limit=MATCHES_SHOWN))
+    matches = list(
+        pipeline_selectors.volunteer_matches(scope=request.user.scope, candidate=candidate, limit=MATCHES_SHOWN)
+    )
     introduced = set(
         Introduction.objects.filter(candidate=candidate, volunteer__in=[m.pk for m in matches]).values_list(
             "volunteer_id", flat=True
@@ -161,9 +160,9 @@ def candidate_detail(request, pk: int):
         match.introduced = match.pk in introduced
         match.may_email = match.consent_email and not match.unsubscribed_at
     introductions = list(
-        Introduction.objects.filter(candidate=candidate, volunteer__in=signups_visible_to(request.user)).select_related(
-            "volunteer", "introduced_by"
-        )
+        Introduction.objects.filter(
+            candidate=candidate, volunteer__in=SignUp.objects.visible_to(request.user.scope)
+        ).select_related("volunteer", "introduced_by")
     )
     shown = {candidate.pk} | {m.pk for m in matches} | {i.volunteer_id for i in introductions}
     audit_record(
@@ -182,7 +181,7 @@ def candidate_detail(request, pk: int):
         "skills_wanted": [SKILL_LABELS.get(s, s) for s in sorted(wanted)],
         "here": request.get_full_path(),
     }
-    return render(request, "organizing/pipeline/candidate.html", context)
+    return render(request, "pipeline/candidate.html", context)
 
 
 @require_POST
@@ -193,7 +192,9 @@ def introduce(request, pk: int):
     form = IntroduceForm(request.POST)
     if not form.is_valid():
         raise Http404("No such volunteer.")
-    volunteer = signups_visible_to(request.user).volunteers().filter(pk=form.cleaned_data["volunteer"]).first()
+    volunteer = (
+        SignUp.objects.visible_to(request.user.scope).volunteers().filter(pk=form.cleaned_data["volunteer"]).first()
+    )
     if volunteer is None:
         raise Http404("No such volunteer.")
     name = f"{volunteer.first_name} {volunteer.last_name}"
@@ -213,4 +214,4 @@ def introduce(request, pk: int):
                 request,
                 f"{name} was already introduced on {introduction.created_at:%Y-%m-%d}; nobody is emailed again.",
             )
-    return redirect("organizing:candidate", pk=candidate.pk)
+    return redirect("candidates:detail", pk=candidate.pk)

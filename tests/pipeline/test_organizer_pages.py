@@ -6,8 +6,8 @@ from django.contrib.gis.geos import Point
 from pipeline import services
 from pipeline.models import Candidacy, Introduction, Stage, StageChange
 from tests.factories import SignUpFactory, TotpOrganizerFactory
-from tests.organizing.conftest import client_for
 from tests.pipeline.test_pipeline_api import EMPIRE_STATE, MONTPELIER, located, volunteer
+from tests.plugins.organizers import client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from organizing.services import demo_signups_create
+from signups.demo import demo_signups_create
 
 
 class Command(BaseCommand):

@@ -7,30 +7,30 @@ whose bounding box meets the tile, each with ``geoid``, ``ocd_id``, ``name``,
 ``state``, ``status`` (``none`` | ``volunteers`` | ``candidate`` | ``filed``),
 ``candidates``, ``filed`` (candidates who have filed or are on the ballot) and
 ``volunteers``, and the District's primary key as the feature id (MapLibre's
-hover state keys on it). The counts come from
-``organizing.selectors.district_count_rows_sql``, the same numbers as the
-dashboard's tables; this module only adds the geometry.
+hover state keys on it). The counts come from the count engine
+(``coverage.engine.district_rows_sql``), the same numbers as the dashboard's
+tables; this module only adds the geometry.
 
 Geometry is simplified to half a screen pixel of the tile's zoom in Web Mercator
 before ``ST_AsMVTGeom`` quantises it to the tile grid, so a country-level tile
 carries a few points per district instead of every TIGER/Line vertex.
 """
 
-import logging
 import math
 
 from django.contrib.gis.db.models import Extent, GeometryField
 from django.contrib.gis.geos import Polygon
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Func
 
-from districts.models import Chamber
+from accounts.scope import Scope
+from districts.models import District
 
+from . import cache
+from .engine import district_rows_sql, layer_districts
 from .filters import CoverageFilters
-from .selectors import coverage_districts, district_count_rows_sql, is_national, organizer_scope_key
-
-logger = logging.getLogger(__name__)
+from .layers import BY_KEY
+from .summary import is_national
 
 LAYER = "districts"
 MAX_ZOOM = 22
@@ -49,16 +49,11 @@ DEGREE_METRES = WORLD_METRES / 360
 # at most 3.2 times DEGREE_METRES up to 72 degrees north (Alaska's north coast, 71.4).
 PRESIMPLIFY_FACTOR = math.cos(math.radians(72))
 
-# How long a tile is kept, in Redis and by the organizer's browser. Nothing
-# invalidates tiles when people sign up or districts are reloaded: a tile is
-# keyed by everything that decides its content (chamber, z/x/y, the organizer's
-# states, the filters), so it can never be shown to someone who may not see it,
-# and it is at most this many seconds behind the database. A minute is short
-# enough for a livestream's sign-ups to show on the map while someone watches,
-# and long enough that panning about a country-level view (the expensive tiles,
-# a few hundred milliseconds each) hits the cache.
-CACHE_SECONDS = 60
-CACHE_PREFIX = "organizing:tile:v2"
+# How long a tile is kept, in Redis (``coverage.cache``) and by the organizer's
+# browser: short enough for a livestream's sign-ups to show on the map while someone
+# watches, long enough that panning about a country-level view (the expensive
+# tiles, a few hundred milliseconds each) hits the cache.
+CACHE_SECONDS = cache.SECONDS
 
 # The contiguous United States, shown to organizers with every state.
 US_BOUNDS = (-125.0, 24.4, -66.9, 49.4)
@@ -83,12 +78,10 @@ def tile_bbox(z: int, x: int, y: int, *, margin: float = 0.0) -> Polygon:
     return Polygon.from_bbox((lng(x - margin), lat(y + 1 + margin), lng(x + 1 + margin), lat(y - margin)))
 
 
-def tile_cache_key(*, user, filters: CoverageFilters, chamber: str, z: int, x: int, y: int) -> str:
+def tile_cache_key(*, scope: Scope, filters: CoverageFilters, chamber: str, z: int, x: int, y: int) -> str:
     """Everything that decides a tile's bytes: two organizers share a cached tile only when
-    they may see the same states and asked with the same filters. The database name keeps
-    a demo database's tiles apart from the main one's when both use one Redis."""
-    database = connection.settings_dict["NAME"]
-    return f"{CACHE_PREFIX}:{database}:{chamber}:{z}/{x}/{y}:{organizer_scope_key(user)}:{filters.cache_key()}"
+    they may see the same states and asked with the same filters."""
+    return cache.cache_key("tile", scope=scope, filters=filters, part=f"{chamber}/{z}/{x}/{y}")
 
 
 def tile_geometry_sql(z: int, x: int, y: int) -> tuple[str, list]:
@@ -103,13 +96,12 @@ def tile_geometry_sql(z: int, x: int, y: int) -> tuple[str, list]:
     return sql, [tolerance_degrees, tolerance, z, x, y, EXTENT, BUFFER]
 
 
-def coverage_tile_build(*, user, filters: CoverageFilters, chamber: str, z: int, x: int, y: int) -> bytes:
-    """The tile's bytes, straight from PostGIS (empty when no district of the
-    organizer's states meets the tile)."""
-    if chamber not in Chamber.values or not tile_is_valid(z, x, y):
+def coverage_tile_build(*, scope: Scope, filters: CoverageFilters, chamber: str, z: int, x: int, y: int) -> bytes:
+    """The tile's bytes, straight from PostGIS (empty when no district ``scope`` may see meets the tile)."""
+    if chamber not in BY_KEY or not tile_is_valid(z, x, y):
         raise ValueError(f"no such tile: {chamber}/{z}/{x}/{y}")
-    found = district_count_rows_sql(
-        user=user, filters=filters, chamber=chamber, fields=("id",), bbox=tile_bbox(z, x, y, margin=BUFFER / EXTENT)
+    found = district_rows_sql(
+        scope=scope, filters=filters, layer_key=chamber, fields=("id",), bbox=tile_bbox(z, x, y, margin=BUFFER / EXTENT)
     )
     if found is None:  # the organizer may see no district (no states)
         return b""
@@ -126,7 +118,7 @@ def coverage_tile_build(*, user, filters: CoverageFilters, chamber: str, z: int,
                    listed.filed::integer AS filed,
                    listed.volunteers::integer AS volunteers,
                    {geom_sql} AS geom
-              FROM listed JOIN districts_district d ON d.id = listed.id
+              FROM listed JOIN {District._meta.db_table} d ON d.id = listed.id
         )
         SELECT ST_AsMVT(features, %s, %s, 'geom', 'id') FROM features WHERE geom IS NOT NULL
     """  # noqa: S608 (counts_sql is Django's own compiled SQL; values are parameters)
@@ -137,23 +129,11 @@ def coverage_tile_build(*, user, filters: CoverageFilters, chamber: str, z: int,
     return bytes(tile or b"")
 
 
-def coverage_tile(*, user, filters: CoverageFilters, chamber: str, z: int, x: int, y: int) -> bytes:
-    """The tile, from Redis when someone with the same scope and filters asked in the last
-    ``CACHE_SECONDS``. A Redis outage costs only the cache: the tile is built and served."""
-    key = tile_cache_key(user=user, filters=filters, chamber=chamber, z=z, x=x, y=y)
-    try:
-        tile = cache.get(key)
-    except Exception:  # noqa: BLE001 - any Redis failure: build the tile instead
-        logger.warning("tile cache unavailable (read)", exc_info=True)
-        tile = None
-    if tile is not None:
-        return tile
-    tile = coverage_tile_build(user=user, filters=filters, chamber=chamber, z=z, x=x, y=y)
-    try:
-        cache.set(key, tile, CACHE_SECONDS)
-    except Exception:  # noqa: BLE001
-        logger.warning("tile cache unavailable (write)", exc_info=True)
-    return tile
+def coverage_tile(*, scope: Scope, filters: CoverageFilters, chamber: str, z: int, x: int, y: int) -> bytes:
+    """The tile, from the coverage cache when someone with the same scope and filters asked in
+    the last ``CACHE_SECONDS`` (a Redis outage costs only the cache)."""
+    key = tile_cache_key(scope=scope, filters=filters, chamber=chamber, z=z, x=x, y=y)
+    return cache.cached(key, lambda: coverage_tile_build(scope=scope, filters=filters, chamber=chamber, z=z, x=x, y=y))
 
 
 class _ShiftLongitude(Func):
@@ -161,7 +141,7 @@ class _ShiftLongitude(Func):
     output_field = GeometryField(srid=4326)
 
 
-def coverage_map_bounds(*, user, filters: CoverageFilters, chamber: str) -> tuple[float, float, float, float]:
+def coverage_map_bounds(*, scope: Scope, filters: CoverageFilters, chamber: str) -> tuple[float, float, float, float]:
     """West, south, east, north of the districts the organizer's map shows, to fit the map to. One query.
 
     National figures (all states, no state filter) get the contiguous US. Alaska's
@@ -169,9 +149,9 @@ def coverage_map_bounds(*, user, filters: CoverageFilters, chamber: str) -> tupl
     shifted to 0..360 and the narrower of the two is used (west may then be below
     -180, which MapLibre draws as the world copy to the left).
     """
-    if is_national(user=user, filters=filters):
+    if is_national(scope=scope, filters=filters):
         return US_BOUNDS
-    extents = coverage_districts(user=user, filters=filters, chamber=chamber).aggregate(
+    extents = layer_districts(scope=scope, filters=filters, layer_key=chamber).aggregate(
         plain=Extent("geometry"), shifted=Extent(_ShiftLongitude("geometry"))
     )
     plain, shifted = extents["plain"], extents["shifted"]

@@ -1,19 +1,11 @@
-"""Forms of the organizer's pipeline pages: validation only (``organizing.pipeline_views`` calls the services)."""
+"""Forms of the organizer's pipeline pages: validation only (``pipeline.organizer_views`` calls the services)."""
 
 from django import forms
-from django.db.models import Q
 
-from pipeline.models import Stage
+from accounts.models import User
 from signups.models import Skill
 
-from .models import User
-
-
-def organizers_for_state(state: str):
-    """Active organizers who may see ``state``: the only ones a candidate there can be assigned to."""
-    return User.objects.filter(Q(all_states=True) | Q(states__contains=[state]), is_active=True).order_by(
-        "name", "email"
-    )
+from .models import Stage
 
 
 class StageForm(forms.Form):
@@ -32,7 +24,8 @@ class CandidacyForm(forms.Form):
 
     def __init__(self, *args, state: str, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organizer"].queryset = organizers_for_state(state)
+        # Only organizers who may see the candidate's state can be assigned to them.
+        self.fields["organizer"].queryset = User.objects.covering(state).order_by("name", "email")
         self.fields["organizer"].label_from_instance = lambda user: user.name or user.email
 
     def clean_tags(self):

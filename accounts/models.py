@@ -1,9 +1,15 @@
-"""Organizer accounts. Supporters never log in; only organizers have a User row."""
+"""Organizer accounts and what they were shown. Supporters never log in; only organizers have a User row.
+
+The bottom of the dependency chain: every app may ask an organizer's ``scope``
+(``accounts.scope``); this app imports none of them.
+"""
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from .scope import Scope
 
 
 class UserManager(BaseUserManager):
@@ -28,6 +34,10 @@ class UserManager(BaseUserManager):
         extra_fields.setdefault("is_staff", True)
         extra_fields.setdefault("is_superuser", True)
         return self._create_user(email, password, **extra_fields)
+
+    def covering(self, state: str):
+        """Active organizers whose scope includes ``state`` (those a candidate there can be assigned to)."""
+        return self.filter(models.Q(all_states=True) | models.Q(states__contains=[state]), is_active=True)
 
 
 class User(AbstractUser):
@@ -57,6 +67,11 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.email
+
+    @property
+    def scope(self) -> Scope:
+        """What this organizer may see (``accounts.scope``)."""
+        return Scope.of(self)
 
 
 class AuditEvent(models.Model):

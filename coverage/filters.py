@@ -1,9 +1,9 @@
 """The filters every coverage view, export, tile and API answer shares.
 
 ``CoverageFilters`` is parsed from GET parameters once per request and handed to
-``organizing.selectors``; it knows nothing about who is asking (the selectors
-intersect it with the organizer's states), so two organizers with the same query
-string get equal filters and the same cache keys for the same scope.
+the coverage engine (``coverage``); it knows nothing about who is asking (the
+engine intersects it with the asker's ``Scope``), so two organizers with the same
+query string get equal filters and the same cache keys for the same scope.
 
 GET parameters (all optional; a parameter given empty means "not set"):
 
@@ -30,6 +30,7 @@ GET parameters (all optional; a parameter given empty means "not set"):
     the same as not asking.
 """
 
+import dataclasses
 import datetime
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -66,6 +67,41 @@ def _one(params, name: str, errors: dict) -> str | None:
         errors.setdefault(name, []).append("Give one value.")
         return None
     return values[0] if values else None
+
+
+def _choice(params, name: str, choices, errors: dict, what: str) -> str | None:
+    """One value of ``name`` among ``choices``, or None (with an error for another value)."""
+    value = _one(params, name, errors)
+    if value is not None and value not in choices:
+        errors.setdefault(name, []).append(f"{value!r} is not {what}; choose one of {', '.join(choices)}.")
+        return None
+    return value
+
+
+def _dates(params, errors: dict) -> dict:
+    """``since`` and ``until`` as dates (None when not given or not a date)."""
+    dates = {}
+    for name in ("since", "until"):
+        value = _one(params, name, errors)
+        dates[name] = None
+        if value is not None:
+            try:
+                dates[name] = datetime.date.fromisoformat(value)
+            except ValueError:
+                errors.setdefault(name, []).append(f"{value!r} is not a date (YYYY-MM-DD).")
+    if dates["since"] and dates["until"] and dates["since"] > dates["until"]:
+        errors.setdefault("until", []).append("The end date is before the start date.")
+    return dates
+
+
+def _confirmed(params, errors: dict) -> bool:
+    confirmed = _one(params, "confirmed", errors)
+    if confirmed is None or confirmed.lower() in FALSE_VALUES:
+        return False
+    if confirmed.lower() in TRUE_VALUES:
+        return True
+    errors.setdefault("confirmed", []).append(f"Use 'true' or 'false', not {confirmed!r}.")
+    return False
 
 
 @dataclass(frozen=True)
@@ -119,57 +155,17 @@ class CoverageFilters:
             else:
                 errors.setdefault("state", []).append(f"{code!r} is not a USPS state code.")
 
-        dates = {}
-        for name in ("since", "until"):
-            value = _one(params, name, errors)
-            dates[name] = None
-            if value is not None:
-                try:
-                    dates[name] = datetime.date.fromisoformat(value)
-                except ValueError:
-                    errors.setdefault(name, []).append(f"{value!r} is not a date (YYYY-MM-DD).")
-        if dates["since"] and dates["until"] and dates["since"] > dates["until"]:
-            errors.setdefault("until", []).append("The end date is before the start date.")
-
-        confirmed = _one(params, "confirmed", errors)
-        confirmed_only = False
-        if confirmed is not None:
-            if confirmed.lower() in TRUE_VALUES:
-                confirmed_only = True
-            elif confirmed.lower() not in FALSE_VALUES:
-                errors.setdefault("confirmed", []).append(f"Use 'true' or 'false', not {confirmed!r}.")
-
-        ballot_line = _one(params, "ballot_line", errors)
-        if ballot_line is not None and ballot_line not in BallotLine.values:
-            errors.setdefault("ballot_line", []).append(
-                f"{ballot_line!r} is not a ballot line; choose one of {', '.join(BallotLine.values)}."
-            )
-            ballot_line = None
-
-        office = _one(params, "office", errors)
-        if office is not None and office not in Office.values:
-            errors.setdefault("office", []).append(
-                f"{office!r} is not an office; choose one of {', '.join(Office.values)}."
-            )
-            office = None
-
-        stage = _one(params, "stage", errors)
-        if stage is not None and stage not in Stage.values:
-            errors.setdefault("stage", []).append(f"{stage!r} is not a stage; choose one of {', '.join(Stage.values)}.")
-            stage = None
-
-        vintages = cls._parse_vintages(_getlist(params, "vintage"), errors)
-
+        dates = _dates(params, errors)
         filters = cls(
             kind=kind,
             states=tuple(states),
             since=dates["since"],
             until=dates["until"],
-            confirmed_only=confirmed_only,
-            ballot_line=ballot_line,
-            office=office,
-            stage=stage,
-            vintages=vintages,
+            confirmed_only=_confirmed(params, errors),
+            ballot_line=_choice(params, "ballot_line", BallotLine.values, errors, "a ballot line"),
+            office=_choice(params, "office", Office.values, errors, "an office"),
+            stage=_choice(params, "stage", Stage.values, errors, "a stage"),
+            vintages=cls._parse_vintages(_getlist(params, "vintage"), errors),
         )
         return filters, errors
 
@@ -237,9 +233,12 @@ class CoverageFilters:
         """The non-current vintage asked for ``chamber``, or None for its current maps."""
         return self.vintages.get(chamber)
 
-    @property
-    def is_default(self) -> bool:
-        return self == CoverageFilters()
+    def narrowed_to(self, state: str | None) -> "CoverageFilters":
+        """These filters for counting ``state``'s districts: only its people can be in them (a
+        sign-up is seen by its state), so narrowing them first keeps the count's scan small."""
+        if state is None or (self.states and state not in self.states):
+            return self
+        return dataclasses.replace(self, states=(state,))
 
     def created_range(self) -> tuple[datetime.datetime | None, datetime.datetime | None]:
         """``since``/``until`` as aware datetimes: start of ``since``, start of the day after ``until``."""
