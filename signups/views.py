@@ -23,6 +23,12 @@ from .forms import RunForm, VolunteerForm
 from .models import SignUp
 
 SESSION_KEY = "signup_id"
+# Where the sign-up form said the person is ((lat, lng), the map pin or the ZIP code's centre):
+# the thank-you page shows that place's districts from what was submitted, never from a stored
+# sign-up, so it looks the same whether or not the email address was known.
+POINT_SESSION_KEY = "signup_point"
+# Fields a sign-up form may be opened with (public "find your districts": "Be the first to run here").
+PREFILL_FIELDS = ("street", "city", "state", "zip", "lat", "lng")
 
 
 def try_again_message(verdict: ratelimit.Verdict) -> str:
@@ -79,6 +85,15 @@ class SignUpView(RateLimitedFormMixin, FormView):
     ip_scope = "signup_form"
     email_scope = "signup"
 
+    def post(self, request, *args, **kwargs):
+        if request.POST.get("prefill"):
+            # Opened from another page with the address typed there: the form, filled in and not
+            # sent (nothing stored, no rate limit counted). By POST, so the address is in no URL.
+            mark_personal(request)
+            initial = {name: request.POST[name][:200] for name in PREFILL_FIELDS if request.POST.get(name)}
+            return self.render_to_response(self.get_context_data(form=self.get_form_class()(initial=initial)))
+        return super().post(request, *args, **kwargs)
+
     def form_accepted(self, form):
         data = form.signup_data() | {"language": get_language()[:2]}
         result = services.signup_create(
@@ -86,6 +101,8 @@ class SignUpView(RateLimitedFormMixin, FormView):
         )
         # The thank-you page finds the sign-up through the session: no id or email in the URL.
         self.request.session[SESSION_KEY] = result.signup.pk
+        point = form.location() or (form.zip_row and (form.zip_row.point.y, form.zip_row.point.x))
+        self.request.session[POINT_SESSION_KEY] = {"point": point, "from_zip": form.location() is None}
         return redirect("signups:thanks")
 
 
@@ -104,7 +121,8 @@ def thanks(request):
     signup = SignUp.objects.select_related("cd", "sldu", "sldl").filter(pk=request.session.get(SESSION_KEY)).first()
     if signup is None:
         return redirect("signups:run")
-    return render(request, "signups/thanks.html", {"signup": signup})
+    submitted = request.session.get(POINT_SESSION_KEY) or {}
+    return render(request, "signups/thanks.html", {"signup": signup, "submitted": submitted})
 
 
 @personal_data
