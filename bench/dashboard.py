@@ -67,7 +67,7 @@ def organizer():
             setattr(user, field, True)
     user.set_unusable_password()
     user.save()
-    try:  # organizer pages require a TOTP authenticator (organizing.access); none is asked for here
+    try:  # organizer pages require a TOTP authenticator (accounts.access); none is asked for here
         from allauth.mfa.models import Authenticator
         from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 

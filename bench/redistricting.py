@@ -31,7 +31,7 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
-from districts.models import District  # noqa: E402
+from districts.models import Chamber, District  # noqa: E402
 from districts.selectors import districts_for_points  # noqa: E402
 from signups.models import SignUp  # noqa: E402
 from signups.services.locating import signups_reassign_districts  # noqa: E402
@@ -96,7 +96,9 @@ def seed(count: int) -> None:
 
 
 def _current_ids_sql():
-    return District.objects.current().countable().order_by().values("id").query.sql_with_params()
+    # The chambers, as signups_reassign_districts (sign-ups are not assigned to local layers yet).
+    chambers = District.objects.current().countable().filter(chamber__in=Chamber.values)
+    return chambers.order_by().values("id").query.sql_with_params()
 
 
 def raw_join() -> int:

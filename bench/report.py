@@ -118,6 +118,20 @@ def render(r: dict, findings: str = "") -> str:
             add(f"| 4 | tile p95 < 150 ms uncached | {til} of {len(tiles)} | {_met(til == len(tiles))} |")
     else:
         add("| 4 | dashboard | not measured in this run | n/a |")
+    pub = sec.get("public", {}).get("summary")
+    if pub:
+        rows = sec["public"]["signups"]
+        for mode, label, target in (
+            ("public_page", "public coverage page (warm)", 0.8),
+            ("public_json", "public coverage JSON (warm)", 0.8),
+            ("finder", "district finder by point", 0.4),
+            ("finder_zip", "district finder by ZIP (reported)", 0.4),
+        ):
+            ratio = pub[f"ratio_{mode}_hello"]
+            add(
+                f"| 14 | {label} >= {target} x bare hello view ({rows:,} sign-ups) | {_mmm(ratio, 2)} "
+                f"({_mmm(pub[mode]['rps'], 0)} vs {_mmm(pub['hello']['rps'], 0)} req/s) | {_met(ratio['median'] >= target)} |"
+            )
     ls = sec.get("livestream", {})
     if ls.get("sent"):
         zero = ls["lost"] == 0 and ls["errors_5xx"] == 0 and not ls["no_answer"]
@@ -300,6 +314,31 @@ def render(r: dict, findings: str = "") -> str:
         add("| process | count | peak MB |\n|---|---|---|")
         for role, e in ls["memory"].items():
             add(f"| {role} | {e['processes']} | {_f(e['peak_mb'])} |")
+        add("")
+    if pub:
+        p = sec["public"]
+        add("## Public coverage (issue 14)\n")
+        add(
+            f"{p['signups']:,} sign-ups in the table ({p['confirmed']:,} confirmed, which the public counts). "
+            f"wrk, 32 clients, 2 threads; the ratio of each run is taken against the hello view of the same run. "
+            f"Load average at the end: {_f(p['loadavg'][0], 2)}; other processes busy: "
+            f"{'; '.join(p['foreign_processes']) or 'none seen'}.\n"
+        )
+        add("| endpoint | req/s | p50 ms | p99 ms | 5xx | x hello |\n|---|---|---|---|---|---|")
+        paths = {
+            "hello": "GET /bench/hello (bare)",
+            "public_page": "GET /coverage/",
+            "public_json": "GET /api/v1/public/coverage/",
+            "finder": "GET /api/v1/public/districts/?lat=&lng=",
+            "finder_zip": "GET /api/v1/public/districts/?zip=",
+        }
+        for mode, path in paths.items():
+            x = pub[mode]
+            ratio = _mmm(pub[f"ratio_{mode}_hello"], 2) if mode != "hello" else "1"
+            add(
+                f"| {path} | {_mmm(x['rps'], 0)} | {_mmm(x['p50_ms'], 1)} | {_mmm(x['p99_ms'], 1)} | "
+                f"{int(x['errors_5xx']['max'] or 0)} | {ratio} |"
+            )
         add("")
     failed = {k: v["failed"] for k, v in sec.items() if isinstance(v, dict) and v.get("failed")}
     if failed:

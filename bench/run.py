@@ -53,6 +53,8 @@ PG_DSN = DATABASE_URL.replace("postgis://", "postgresql://", 1)
 REDIS_CACHE = os.environ.get("BENCH_REDIS_CACHE", "redis://127.0.0.1:6379/9")
 REDIS_BROKER = os.environ.get("BENCH_REDIS_BROKER", "redis://127.0.0.1:6379/10")
 ENDPOINTS = ("hello", "lookup", "insert", "signup", "form")
+# Issue 14: the public side, each against the bare hello view of the same run.
+PUBLIC_MODES = ("hello", "public_page", "public_json", "finder", "finder_zip")
 
 SCALES = {
     "quick": {
@@ -67,6 +69,7 @@ SCALES = {
         "live_burst_at": 20,
         "live_wait_limit": 300,
         "drain_count": 600,
+        "public_signups": 100_000,
     },
     "full": {
         "runs": 3,
@@ -80,6 +83,7 @@ SCALES = {
         "live_burst_at": 120,
         "live_wait_limit": 600,
         "drain_count": 2_000,
+        "public_signups": 100_000,
     },
 }
 
@@ -415,6 +419,48 @@ class Bench:
             "ratio": stats([r["ratio"] for r in runs]),
         }
 
+    def section_public(self) -> None:
+        """Issue 14: the public coverage page and its JSON (warm: the figures' snapshot and the pages
+        are made once a minute) and the district finder (one indexed lookup per request, by point or
+        ZIP), each against the bare hello view of the same run, with ``public_signups`` in the table."""
+        self.stop_workers()  # seeded sign-ups count as confirmation-sent: nothing to send
+        n = self.scale["public_signups"]
+        log(f"public: seeding {n} sign-ups and placing them")
+        self.django_script("bench.redistricting", "--seed-only", str(n))
+        cmd = [str(BIN / "python"), "manage.py", "reassign_districts"]
+        subprocess.run(cmd, cwd=ROOT, env=self.env(), check=True, capture_output=True, timeout=1800)  # noqa: S603
+        # Two in three confirmed (the public counts confirmed sign-ups), one in five also volunteers.
+        self.sql("UPDATE signups_signup SET confirmed_at = now() WHERE id % 3 <> 0")
+        self.sql("UPDATE signups_signup SET wants_to_volunteer = true WHERE id % 5 = 0")
+        self.sql("VACUUM ANALYZE signups_signup")
+        rows = self.sql("SELECT count(*), count(confirmed_at) FROM signups_signup")[0]
+        subprocess.run(["redis-cli", "-u", REDIS_CACHE, "FLUSHDB"], check=True, capture_output=True)  # noqa: S607
+        seconds, runs = self.scale["seconds"], self.scale["runs"]
+        log("public: warm-up")
+        for mode in PUBLIC_MODES:
+            self.wrk(mode, 32, 2)
+        reps = []
+        for rep in range(runs):
+            log(f"public closed-loop run {rep + 1}/{runs}")
+            rep_results = {mode: self.wrk(mode, 32, seconds) for mode in PUBLIC_MODES}
+            for mode in PUBLIC_MODES[1:]:
+                rep_results[f"ratio_{mode}_hello"] = rep_results[mode]["rps"] / rep_results["hello"]["rps"]
+            reps.append(rep_results)
+        summary = {
+            mode: {m: stats([r[mode][m] for r in reps]) for m in ("rps", "p50_ms", "p99_ms", "errors_5xx")}
+            for mode in PUBLIC_MODES
+        }
+        for mode in PUBLIC_MODES[1:]:
+            summary[f"ratio_{mode}_hello"] = stats([r[f"ratio_{mode}_hello"] for r in reps])
+        self.results["sections"]["public"] = {
+            "signups": rows[0],
+            "confirmed": rows[1],
+            "loadavg": os.getloadavg(),
+            "foreign_processes": _foreign_busy(),
+            "runs": reps,
+            "summary": summary,
+        }
+
     def section_dashboard(self) -> None:
         # The sections before leave confirmations queued; measure the pages once the workers
         # are idle, so the figures are the dashboard's and not the email backlog's.
@@ -626,6 +672,7 @@ class Bench:
                 ("redistricting", self.section_redistricting),
                 ("intake_at_scale", self.section_intake_at_scale),
                 ("dashboard", self.section_dashboard),
+                ("public", self.section_public),
             ):
                 if only and name not in only:
                     continue
@@ -799,7 +846,7 @@ def main() -> None:
     parser.add_argument(
         "--only",
         default="",
-        help="comma-separated: intake,ratelimit,livestream,drain,redistricting,intake_at_scale,dashboard",
+        help="comma-separated: intake,ratelimit,livestream,drain,redistricting,intake_at_scale,dashboard,public",
     )
     parser.add_argument("--runs", type=int, default=0, help="closed-loop repetitions (default 3)")
     parser.add_argument("--seconds", type=int, default=0, help="seconds per closed-loop run")

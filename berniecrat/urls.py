@@ -4,17 +4,18 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from organizing.access import admin_has_permission, admin_login
+from accounts.access import admin_has_permission, admin_login
 from organizing.audit import audited_urls
 from pipeline import api_urls as pipeline_api_urls
 from pipeline.api import CandidateListQuery
+from public_site import asset_urls as public_asset_urls
 from signups import api_urls as signups_api_urls
 from signups.api.organizer import SignUpFilterSerializer
 
 from .health import healthz
 
 # Django's admin behind the organizer rule: allauth's login (its rate limits, the
-# TOTP step), and a TOTP authenticator set up (organizing.access).
+# TOTP step), and a TOTP authenticator set up (accounts.access).
 admin.site.login = admin_login(admin.site.login)
 admin.site.has_permission = admin_has_permission
 
@@ -44,11 +45,17 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("organize/", include("organizing.urls")),
+    path("organize/", include("pipeline.organizer_urls")),
     path("organize/tiles/", include("organizing.tile_urls")),
     path("api/v1/districts/", include("districts.urls")),
     path("api/v1/signups/", include(signups_api)),
     path("api/v1/coverage/", include("organizing.api_urls")),
     path("api/v1/candidates/", include(candidates_api)),
+    path("api/v1/calls/", include("calls.api_urls")),
+    path("organize/calls/", include("calls.organizer_urls")),
+    path("api/v1/public/", include("public_site.api_urls")),
+    path("public/tiles/", include((public_asset_urls.tile_urlpatterns, "public-tiles"))),
+    path("public/share/", include((public_asset_urls.share_urlpatterns, "public-share"))),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -58,5 +65,8 @@ urlpatterns += i18n_patterns(
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("", include("signups.urls")),
     path("", include("pipeline.urls")),
+    # Callers' pages, in the caller's language like the supporters' (/calls/, /es/calls/).
+    path("calls/", include("calls.urls")),
+    path("", include("public_site.urls")),
     prefix_default_language=False,
 )

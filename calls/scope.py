@@ -1,17 +1,16 @@
 """The one place where call teams ask "which states may this organizer see?".
 
 Everything in ``calls`` that decides what an organizer may manage goes through
-``organizer_states``; today it asks ``organizing.selectors.visible_states``, so
-moving the scope to another app (issue 13's ``accounts``) changes this file only.
+``organizer_states``, which asks the organizer's ``Scope`` (``accounts.scope``).
 """
 
-from organizing.filters import CoverageFilters
-from organizing.selectors import visible_states
+from accounts.scope import Scope
+from districts.states import BY_USPS
 
 
 def organizer_states(user) -> frozenset[str]:
     """USPS codes of the states ``user`` organizes (empty for callers and anonymous users)."""
-    return frozenset(visible_states(user=user, filters=CoverageFilters()))
+    return frozenset(Scope.of(user).within(BY_USPS))
 
 
 def may_manage(user, states) -> bool:

@@ -328,8 +328,8 @@ def _scope_sql(team: CallTeam) -> tuple[str, list]:
     return clause, params
 
 
-def _claim_candidate(team: CallTeam, now: datetime.datetime) -> int | None:
-    """Lock the best open person of the team's scope callable now; their id, or None."""
+def _claim_candidate(team: CallTeam, now: datetime.datetime) -> tuple[int, datetime.datetime | None] | None:
+    """Lock the best open person of the team's scope callable now: (their id, their callback time), or None."""
     scope, scope_params = _scope_sql(team)
     common = f"""
         status = 'open' AND callable AND {scope}
@@ -344,7 +344,7 @@ def _claim_candidate(team: CallTeam, now: datetime.datetime) -> int | None:
     with connection.cursor() as cursor:
         # Callbacks that are due come first (a handful at most, so a separate, small query) ...
         cursor.execute(
-            f"SELECT signup_id FROM calls_prospect WHERE {common} AND callback_at IS NOT NULL "  # noqa: S608
+            f"SELECT signup_id, callback_at FROM calls_prospect WHERE {common} AND callback_at IS NOT NULL "  # noqa: S608
             "ORDER BY callback_at, signup_id LIMIT 1 FOR UPDATE SKIP LOCKED",
             params,
         )
@@ -353,15 +353,15 @@ def _claim_candidate(team: CallTeam, now: datetime.datetime) -> int | None:
             # ... then gaps (new sign-ups where nobody filed, fewest would-be candidates first), then the rest.
             rank = f"rank_{team.rank_chamber}"
             cursor.execute(
-                f"SELECT signup_id FROM calls_prospect WHERE {common} AND callback_at IS NULL "  # noqa: S608
+                f"SELECT signup_id, callback_at FROM calls_prospect WHERE {common} AND callback_at IS NULL "  # noqa: S608
                 f"ORDER BY {rank}, signed_up_at, signup_id LIMIT 1 FOR UPDATE SKIP LOCKED",
                 params,
             )
             row = cursor.fetchone()
-    return row[0] if row else None
+    return row
 
 
-def _still_callable(signup: SignUp | None, prospect: Prospect, team: CallTeam, district_ids: set[int]) -> bool:
+def _still_callable(signup: SignUp | None, callback_at, team: CallTeam, district_ids: set[int]) -> bool:
     """Re-read live: the copy may lag the sign-up and the pipeline by up to a refresh."""
     if signup is None or not signup.wants_to_run or not signup.phone or signup.unsubscribed_at:
         return False
@@ -370,7 +370,7 @@ def _still_callable(signup: SignUp | None, prospect: Prospect, team: CallTeam, d
     if district_ids and getattr(signup, f"{team.chamber}_id") not in district_ids:
         return False
     stage = getattr(getattr(signup, "candidacy", None), "stage", Stage.NEW)
-    return stage in CALLED_STAGES or (prospect.callback_at is not None and stage != Stage.WITHDRAWN)
+    return stage in CALLED_STAGES or (callback_at is not None and stage != Stage.WITHDRAWN)
 
 
 def call_open(*, team: CallTeam, caller, now: datetime.datetime | None = None) -> Call | None:
@@ -395,12 +395,12 @@ def call_next(*, team: CallTeam, caller, now: datetime.datetime | None = None) -
     district_ids = set(team.districts.values_list("pk", flat=True)) if team.chamber else set()
     for _attempt in range(CLAIM_ATTEMPTS):
         with transaction.atomic():
-            signup_id = _claim_candidate(team, now)
-            if signup_id is None:
+            claimed = _claim_candidate(team, now)
+            if claimed is None:
                 return None
-            prospect = Prospect.objects.get(signup_id=signup_id)
+            signup_id, callback_at = claimed
             signup = SignUp.objects.select_related("candidacy").filter(pk=signup_id).first()
-            if not _still_callable(signup, prospect, team, district_ids):
+            if not _still_callable(signup, callback_at, team, district_ids):
                 Prospect.objects.filter(signup_id=signup_id).update(callable=False, refreshed_at=now)
                 prospects_refresh_later(signup_id)
                 continue
@@ -456,7 +456,9 @@ def call_record_outcome(
     history) and the queue (retry, park, callback, done, do not call). Raises ``Call.DoesNotExist``
     for a call that is not the caller's, ``CallError`` for an outcome that cannot be recorded."""
     now = now or timezone.now()
-    call = Call.objects.select_for_update().select_related("team").get(pk=call_id, caller=caller)
+    # of=self: locking the joined team row too would serialise every outcome of a team (and deadlock
+    # with the claims inserting calls, which key-share lock that row).
+    call = Call.objects.select_for_update(of=("self",)).select_related("team").get(pk=call_id, caller=caller)
     if call.finished_at is not None:
         raise CallError("This call's outcome is already recorded.")
     if outcome not in Outcome.values:

@@ -16,6 +16,8 @@ from django.contrib.gis.db import models
 from django.contrib.gis.geos import Point
 from django.utils.translation import gettext_lazy as _
 
+from accounts.scope import ScopedQuerySet
+
 from .states import STATE_CHOICES
 
 
@@ -104,7 +106,7 @@ class BoundarySet(models.Model):
         return RESOLUTION_RANK[self.resolution]
 
 
-class DistrictQuerySet(models.QuerySet):
+class DistrictQuerySet(ScopedQuerySet):
     def current(self):
         """Districts of the current vintage, each state at its finest loaded resolution."""
         return self.filter(boundary_set__is_current=True, superseded=False)

@@ -1,4 +1,4 @@
-"""Django admin: organizer accounts, sign-ups (with data requests) and the audit log.
+"""Django admin of sign-ups (with data requests); organizer accounts and the audit log are ``accounts.admin``.
 
 The sign-up admin lives on the organizer side, beside the audit log it writes to:
 its list, change page, data export and deletion each record an ``AuditEvent``.
@@ -8,38 +8,23 @@ through ``signups.services.deletion.signup_delete``, so the cached geocoder answ
 nominations naming them go too. There is no search box: a search puts a name or
 email in the page's URL (and the server's logs).
 
-Who may open the admin at all is decided in ``organizing.access`` (allauth login,
+Who may open the admin at all is decided in ``accounts.access`` (allauth login,
 TOTP required).
 """
 
 import json
 
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import AuditEvent
+from accounts.services import audit_record
 from districts.states import BY_USPS
 from signups.models import LocationQuality, SignUp
 from signups.selectors import signup_export
 from signups.services.deletion import signup_delete
-
-from .models import AuditEvent, User
-from .services import audit_record
-
-
-@admin.register(User)
-class UserAdmin(BaseUserAdmin):
-    ordering = ("email",)
-    list_display = ("email", "name", "is_staff", "is_active")
-    search_fields = ("email", "name")
-    fieldsets = (
-        (None, {"fields": ("email", "password", "name")}),
-        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
-        ("Dates", {"fields": ("last_login", "date_joined")}),
-    )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
 
 class KindFilter(admin.SimpleListFilter):
@@ -138,22 +123,3 @@ class SignUpAdmin(admin.ModelAdmin):
     def _delete(self, request, signup: SignUp) -> None:
         report = signup_delete(signup=signup)
         audit_record(user=request.user, action=AuditEvent.Action.DELETE, resource=f"signup {report.signup_id}", count=1)
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """Read-only: the log is written by the code that shows people, never by hand."""
-
-    list_display = ["at", "user", "action", "resource", "count"]
-    list_filter = ["action", "user"]
-    list_select_related = ["user"]
-    date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

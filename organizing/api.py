@@ -1,7 +1,7 @@
 """Coverage over HTTP for scripts: ``/api/v1/coverage/`` and ``/api/v1/coverage/districts/``.
 
 Token authentication (``create_organizer --token``); the same filters as the
-dashboard, as query parameters (``organizing.filters``); a bad parameter is a 400
+dashboard, as query parameters (``coverage.filters``); a bad parameter is a 400
 ``{"errors": {"parameter": ["message"]}}``. Answers are limited to the token's
 organizer's states like every organizer page: another state's figures are
 simply not there (zeros, empty lists).
@@ -14,10 +14,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+import coverage
 from berniecrat.api import ErrorsSerializer
-
-from . import selectors
-from .filters import CoverageFilters
+from coverage import HEADLINE, CoverageFilters
 
 FILTER_PARAMETERS = [
     OpenApiParameter("kind", str, enum=["run", "volunteer"], description="Count only candidates or volunteers."),
@@ -92,7 +91,7 @@ class CoverageApi(APIView):
         filters, errors = CoverageFilters.from_query(request.query_params)
         if errors:
             return Response({"errors": errors}, status=400)
-        summary = selectors.coverage_summary(user=request.user, filters=filters)
+        summary = coverage.coverage_summary(scope=request.user.scope, filters=filters)
         return Response(
             {
                 "signups": summary["signups"],
@@ -141,11 +140,11 @@ class CoverageDistrictsApi(APIView):
     def get(self, request):
         filters, errors = CoverageFilters.from_query(request.query_params)
         chamber = request.query_params.get("chamber")
-        if chamber not in selectors.CHAMBERS:
+        if chamber not in HEADLINE:
             errors.setdefault("chamber", []).append("Choose cd, sldu or sldl.")
         if errors:
             return Response({"errors": errors}, status=400)
-        rows = selectors.district_count_rows(
-            user=request.user, filters=filters, chamber=chamber, fields=("ocd_id", "name")
+        rows = coverage.district_rows(
+            scope=request.user.scope, filters=filters, layer_key=chamber, fields=("ocd_id", "name")
         )
         return Response([{key: row[key] for key in DISTRICT_KEYS} for row in rows])

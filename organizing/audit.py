@@ -19,12 +19,11 @@ from functools import wraps
 
 from django.urls import URLPattern
 
+from accounts.models import AuditEvent
+from accounts.services import audit_record
+from coverage import CoverageFilters
 from districts.models import District
 from districts.states import BY_USPS
-
-from .filters import CoverageFilters
-from .models import AuditEvent
-from .services import audit_record
 
 # A filter value that is neither a choice, a state, a district, a date nor a number.
 OTHER = "(other)"

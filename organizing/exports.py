@@ -22,12 +22,12 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
+import coverage
+from accounts.access import organizer_required
+from coverage import HEADLINE, CoverageFilters
 from pipeline.models import Stage
 
-from . import selectors
-from .access import organizer_required
 from .audit import audited_rows, coverage_filters
-from .filters import CoverageFilters
 
 CHUNK = 2000
 # A would-be candidate's pipeline stage ("new" without a candidacy); empty for a volunteer only.
@@ -135,14 +135,16 @@ def people_csv(request):
         return HttpResponseBadRequest("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
     chamber, geoid = request.GET.get("chamber"), request.GET.get("district")
     if geoid:
-        district = selectors.coverage_district(user=request.user, filters=filters, chamber=chamber or "", geoid=geoid)
+        district = coverage.coverage_district(
+            scope=request.user.scope, filters=filters, layer_key=chamber or "", geoid=geoid
+        )
         if district is None:
             raise Http404("No such district.")
-        people = selectors.district_signups(user=request.user, filters=filters, district=district)
+        people = coverage.district_signups(scope=request.user.scope, filters=filters, district=district)
         name = f"people-{chamber}-{geoid}"
         resource = f"district {chamber} {district.geoid}"
     else:
-        people = selectors.coverage_people(user=request.user, filters=filters)
+        people = coverage.coverage_people(scope=request.user.scope, filters=filters)
         name = resource = "people"
     people = people.annotate(stage=PIPELINE_STAGE)
     rows = people.order_by("pk").values_list(*(field for _column, field in PEOPLE_COLUMNS)).iterator(chunk_size=CHUNK)
@@ -157,18 +159,18 @@ def districts_csv(request):
     """Per-district counts of the current view: every district of one chamber (or all three)."""
     filters, errors = CoverageFilters.from_query(request.GET)
     chamber = request.GET.get("chamber")
-    if chamber and chamber not in selectors.CHAMBERS:
+    if chamber and chamber not in HEADLINE:
         errors.setdefault("chamber", []).append("Choose cd, sldu or sldl.")
     if errors:
         return HttpResponseBadRequest("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
-    chambers = [chamber] if chamber else list(selectors.CHAMBERS)
-    user = request.user
+    chambers = [chamber] if chamber else list(HEADLINE)
+    scope = request.user.scope
 
     def rows():
         # One chamber at a time, counted in one pass each (district_count_rows), so a
         # nationwide export costs a few scans, not a count per district.
         for each in chambers:
-            for row in selectors.district_count_rows(user=user, filters=filters, chamber=each, fields=DISTRICT_FIELDS):
+            for row in coverage.district_rows(scope=scope, filters=filters, layer_key=each, fields=DISTRICT_FIELDS):
                 yield [each if column == "chamber" else row[column] for column in DISTRICT_COLUMNS]
 
     name = f"districts-{chamber or 'all'}-{_stamp()}.csv"

@@ -15,12 +15,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
+from accounts.access import organizer_required
 from berniecrat.middleware import no_personal_data
+from coverage import CoverageFilters
+from coverage.tiles import CACHE_SECONDS, coverage_map_bounds, coverage_tile, tile_is_valid
 from districts.models import Chamber
-
-from .access import organizer_required
-from .filters import CoverageFilters
-from .tiles import CACHE_SECONDS, coverage_map_bounds, coverage_tile, tile_is_valid
 
 MVT_CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
 
@@ -48,7 +47,7 @@ def _check_chamber(chamber: str) -> None:
 def district_tile(request, chamber: str, z: int, x: int, y: int):
     """One Mapbox Vector Tile of the organizer's districts of ``chamber``, shaded by coverage.
 
-    Takes the dashboard's filters (``organizing.filters``) as GET parameters; a bad
+    Takes the dashboard's filters (``coverage.filters``) as GET parameters; a bad
     one is a 400 with the errors as JSON. An empty tile (no district of the
     organizer's states there) is a 200 with an empty body, which MapLibre draws as
     nothing.
@@ -59,7 +58,7 @@ def district_tile(request, chamber: str, z: int, x: int, y: int):
     filters, errors = CoverageFilters.from_query(request.GET)
     if errors:
         return JsonResponse({"errors": errors}, status=400)
-    tile = coverage_tile(user=request.user, filters=filters, chamber=chamber, z=z, x=x, y=y)
+    tile = coverage_tile(scope=request.user.scope, filters=filters, chamber=chamber, z=z, x=x, y=y)
     response = HttpResponse(tile, content_type=MVT_CONTENT_TYPE)
     # private: the tile depends on who asks, so no shared cache may keep it.
     patch_cache_control(response, private=True, max_age=CACHE_SECONDS)
@@ -78,7 +77,7 @@ def coverage_map_context(request, *, chamber: str, filters: CoverageFilters) -> 
     suffix = f"?{query}" if query else ""
     tile_url = reverse("organizing-tiles:tile", kwargs={"chamber": chamber, "z": 0, "x": 0, "y": 0})
     tile_url = tile_url.removesuffix("/0/0/0.pbf") + "/{z}/{x}/{y}.pbf"
-    bounds = coverage_map_bounds(user=request.user, filters=filters, chamber=chamber)
+    bounds = coverage_map_bounds(scope=request.user.scope, filters=filters, chamber=chamber)
     district_url = _district_url_template(chamber)
     return {
         "chamber": chamber,

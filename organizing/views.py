@@ -1,8 +1,8 @@
 """Organizer pages under ``/organize/``: coverage, states, districts, people, activity.
 
 Every view is ``organizer_required`` (signed in with TOTP set up), reads through
-``organizing.selectors`` (which limit everything to the organizer's states) and
-takes the same filters (``organizing.filters``) from its query string. A bad
+the coverage engine (``coverage``, which limits everything to the organizer's
+``Scope``) and takes the same filters (``coverage.filters``) from its query string. A bad
 filter value is shown above the page, which then ignores that one filter. Pages
 that show people record it in the audit log (``organizing.audit``); the audit
 page lists that log to organizers with every state.
@@ -16,38 +16,29 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
-from django.template.loader import select_template
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+import coverage
+from accounts.access import organizer_required
+from accounts.models import AuditEvent, User
+from accounts.services import audit_record
+from coverage import HEADLINE, CoverageFilters
+from coverage.layers import BY_KEY
 from districts.states import BY_USPS
 from pipeline.models import Stage
 from pipeline.selectors import nominations_by_district, state_nominations
 from signups.models import BallotLine, LocationQuality, Office, Skill
 
-from . import selectors
-from .access import organizer_required
 from .audit import coverage_filters
-from .filters import CoverageFilters
-from .models import AuditEvent, User
-from .services import audit_record
+from .tile_views import coverage_map_context
 
-CHAMBER_LABELS = {
-    "sldl": "State house",
-    "sldu": "State senate",
-    "cd": "U.S. House",
-}
-# How the headline names each chamber's districts.
-CHAMBER_DISTRICTS = {
-    "sldl": "state house districts",
-    "sldu": "state senate districts",
-    "cd": "congressional districts",
-}
+CHAMBER_LABELS = {key: BY_KEY[key].label for key in HEADLINE}
 PEOPLE_PER_PAGE = 100
+HOURS_SHOWN = 48
 DAYS_SHOWN = 30
 # The per-state table sorts by name or by one chamber's percent covered.
 SORT_KEYS = ("state", "sldl", "sldu", "cd")
-MAP_PARTIAL = "organizing/includes/_map.html"
 
 
 # --- Shared page context --------------------------------------------------------
@@ -70,7 +61,7 @@ def _query(filters: CoverageFilters, **extra) -> str:
 
 def _filter_context(request, filters: CoverageFilters, errors: dict, *, fixed_state: str | None = None) -> dict:
     """What ``organizing/includes/_filters.html`` and the page header need."""
-    states = selectors.visible_states(user=request.user, filters=CoverageFilters())
+    states = coverage.visible_states(scope=request.user.scope, filters=CoverageFilters())
     toggled = dataclasses.replace(filters, confirmed_only=not filters.confirmed_only)
     return {
         "filters": filters,
@@ -84,21 +75,16 @@ def _filter_context(request, filters: CoverageFilters, errors: dict, *, fixed_st
         "ballot_line_choices": BallotLine.choices,
         "office_choices": Office.choices,
         "stage_choices": Stage.choices,
-        "vintage_choices": selectors.vintage_choices(),
+        "vintage_choices": coverage.vintage_choices(),
         "chosen_vintages": list(dict.fromkeys(filters.vintages.values())),
         "chamber_labels": CHAMBER_LABELS,
-        "national": selectors.is_national(user=request.user, filters=filters),
+        "national": coverage.is_national(scope=request.user.scope, filters=filters),
     }
 
 
 def _map_context(request, *, chamber: str, filters: CoverageFilters) -> dict:
-    """The coverage map partial's context, once the map (organizing.tile_views) exists."""
-    try:
-        select_template([MAP_PARTIAL])
-        from .tile_views import coverage_map_context
-    except Exception:  # the map is built separately; the pages work without it
-        return {}
-    return {"map_partial": MAP_PARTIAL, "coverage_map": coverage_map_context(request, chamber=chamber, filters=filters)}
+    """The coverage map partial's context."""
+    return {"coverage_map": coverage_map_context(request, chamber=chamber, filters=filters)}
 
 
 def _chamber_param(request, default: str = "sldl") -> str:
@@ -127,7 +113,7 @@ def _sort_states(rows: list[dict], sort: str) -> list[dict]:
 def dashboard(request):
     """The headline, the three chambers, and a row per state."""
     filters, errors = _filters(request)
-    summary = selectors.coverage_summary(user=request.user, filters=filters)
+    summary = coverage.coverage_summary(scope=request.user.scope, filters=filters)
     sort = request.GET.get("sort", "state")
     sort = sort if sort.lstrip("-") in SORT_KEYS else "state"
     map_chamber = _chamber_param(request)
@@ -135,16 +121,14 @@ def dashboard(request):
         **_filter_context(request, filters, errors),
         "summary": summary,
         "chambers": [
-            {"key": c, "label": CHAMBER_LABELS[c], "districts": CHAMBER_DISTRICTS[c], **summary["chambers"][c]}
-            for c in selectors.CHAMBERS
+            {"key": c, "label": CHAMBER_LABELS[c], "districts": BY_KEY[c].districts_label, **summary["chambers"][c]}
+            for c in HEADLINE
         ],
         "state_rows": _sort_states(summary["states"], sort),
         "sort": sort,
         "sort_links": {key: _query(filters, sort=f"-{key}" if sort == key else key) for key in SORT_KEYS},
         "map_chamber": map_chamber,
-        "map_links": [
-            (c, CHAMBER_LABELS[c], _query(filters, map=c, sort=request.GET.get("sort"))) for c in selectors.CHAMBERS
-        ],
+        "map_links": [(c, CHAMBER_LABELS[c], _query(filters, map=c, sort=request.GET.get("sort"))) for c in HEADLINE],
         **_map_context(request, chamber=map_chamber, filters=filters),
     }
     return render(request, "organizing/dashboard.html", context)
@@ -155,36 +139,24 @@ def dashboard(request):
 def state_detail(request, state: str):
     """Every district of a state, per chamber, with its counts and the three gap lists."""
     state = state.upper()
-    if state not in selectors.visible_states(user=request.user, filters=CoverageFilters()):
+    if not request.user.scope.covers(state) or state not in BY_USPS:
         raise Http404("No such state.")
     filters, errors = _filters(request, states=(state,))
-    summary = selectors.coverage_summary(user=request.user, filters=filters)
+    summary = coverage.coverage_summary(scope=request.user.scope, filters=filters)
     figures = next((row for row in summary["states"] if row["state"] == state), None)
     chambers = []
-    leads = state_nominations(user=request.user, state=state)
-    for chamber in selectors.CHAMBERS:
+    leads = state_nominations(scope=request.user.scope, state=state)
+    for chamber in HEADLINE:
         nominations = nominations_by_district(leads, chamber=chamber)
-        districts = selectors.district_list(user=request.user, filters=filters, chamber=chamber, state=state)
+        districts = coverage.district_list(scope=request.user.scope, filters=filters, layer_key=chamber, state=state)
         chambers.append(
             {
                 "key": chamber,
                 "label": CHAMBER_LABELS[chamber],
                 "districts": districts,
                 "figures": figures[chamber] if figures else None,
-                # The gap lists are the same rows, split by status (no further query).
-                "gaps": [
-                    ("nobody", "No one yet", [d for d in districts if d.status == "none"]),
-                    (
-                        "volunteers_only",
-                        "Volunteers but no candidate",
-                        [d for d in districts if d.status == "volunteers"],
-                    ),
-                    (
-                        "candidate_only",
-                        "A candidate but no volunteers",
-                        [d for d in districts if d.candidates and not d.volunteers],
-                    ),
-                ],
+                # The gap lists are the same rows, split by their counts (no further query).
+                "gaps": coverage.gaps(districts),
                 # Leads: districts with nobody yet where a supporter nominated someone.
                 "nominated": [(d, nominations[d.pk]) for d in districts if d.status == "none" and d.pk in nominations],
             }
@@ -197,7 +169,7 @@ def state_detail(request, state: str):
         "state_name": BY_USPS[state].name,
         "chambers": chambers,
         "map_chamber": map_chamber,
-        "map_links": [(c, CHAMBER_LABELS[c], _query(filters, map=c)) for c in selectors.CHAMBERS],
+        "map_links": [(c, CHAMBER_LABELS[c], _query(filters, map=c)) for c in HEADLINE],
         **_map_context(request, chamber=map_chamber, filters=filters),
     }
     return render(request, "organizing/state.html", context)
@@ -208,12 +180,11 @@ def state_detail(request, state: str):
 def district_detail(request, chamber: str, geoid: str):
     """The people in one district (current maps, or the asked vintage), paginated."""
     filters, errors = _filters(request)
-    district = selectors.coverage_district(user=request.user, filters=filters, chamber=chamber, geoid=geoid)
+    scope = request.user.scope
+    district = coverage.coverage_district(scope=scope, filters=filters, layer_key=chamber, geoid=geoid)
     if district is None:
         raise Http404("No such district.")
-    people = selectors.district_signups(user=request.user, filters=filters, district=district).order_by(
-        "-created_at", "-pk"
-    )
+    people = coverage.district_signups(scope=scope, filters=filters, district=district).order_by("-created_at", "-pk")
     page = Paginator(people, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
     audit_record(
         user=request.user,
@@ -225,7 +196,7 @@ def district_detail(request, chamber: str, geoid: str):
     context = {
         **_filter_context(request, filters, errors),
         "district": district,
-        "chamber_label": CHAMBER_LABELS[chamber],
+        "chamber_label": BY_KEY[chamber].label,
         "page": page,
         "quality_labels": dict(LocationQuality.choices),
         "export_query": _query(filters, chamber=chamber, district=geoid),
@@ -238,7 +209,7 @@ def district_detail(request, chamber: str, geoid: str):
 @organizer_required
 def signup_detail(request, pk: int):
     """One person: everything they told us, and where they were placed."""
-    signup = selectors.signup_for_organizer(user=request.user, pk=pk)
+    signup = coverage.signup_for_organizer(scope=request.user.scope, pk=pk)
     if signup is None:
         raise Http404("No such sign-up.")
     audit_record(user=request.user, action=AuditEvent.Action.VIEW, resource=f"signup {signup.pk}", count=1)
@@ -295,15 +266,17 @@ def activity(request):
     day_start = datetime.datetime.combine(first_day, datetime.time.min, tzinfo=tz)
     day_end = datetime.datetime.combine(last_day + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
     hour_end = min(day_end, now.replace(minute=0, second=0, microsecond=0) + datetime.timedelta(hours=1))
-    hour_start = max(day_start, hour_end - datetime.timedelta(hours=selectors.HOURS_SHOWN))
+    hour_start = max(day_start, hour_end - datetime.timedelta(hours=HOURS_SHOWN))
     days = _filled(
-        selectors.signups_over_time(user=request.user, filters=filters, unit="day", start=day_start, end=day_end),
+        coverage.signups_over_time(scope=request.user.scope, filters=filters, unit="day", start=day_start, end=day_end),
         day_start,
         day_end,
         datetime.timedelta(days=1),
     )
     hours = _filled(
-        selectors.signups_over_time(user=request.user, filters=filters, unit="hour", start=hour_start, end=hour_end),
+        coverage.signups_over_time(
+            scope=request.user.scope, filters=filters, unit="hour", start=hour_start, end=hour_end
+        ),
         hour_start,
         hour_end,
         datetime.timedelta(hours=1),
@@ -328,7 +301,7 @@ AUDIT_PER_PAGE = 50
 @organizer_required
 def audit_log(request):
     """Who was shown which people's data, newest first; only for organizers with every state."""
-    if not request.user.all_states:
+    if not request.user.scope.all_states:
         raise PermissionDenied("The audit log is for organizers with every state.")
     events = AuditEvent.objects.select_related("user")
     organizer = request.GET.get("organizer") or ""

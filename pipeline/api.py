@@ -11,8 +11,7 @@ from rest_framework.views import APIView
 
 from berniecrat.api import ErrorsSerializer
 from districts.api import DistrictsSerializer, district_payload
-from signups.models import Skill
-from signups.selectors import signups_visible_to
+from signups.models import SignUp, Skill
 
 from . import selectors, services
 from .models import Introduction, Stage, StageChange
@@ -24,7 +23,7 @@ class OrganizerApi(APIView):
 
     def candidate(self, pk):
         """The candidate, or 404 outside the organizer's states (as if it did not exist)."""
-        return get_object_or_404(selectors.candidates_visible_to(self.request.user), pk=pk)
+        return get_object_or_404(selectors.candidates_visible_to(self.request.user.scope), pk=pk)
 
 
 class StageChangeSerializer(serializers.ModelSerializer):
@@ -126,17 +125,11 @@ class CandidateDetailApi(OrganizerApi):
         candidate = self.candidate(pk)
         update = CandidateUpdateSerializer(data=request.data)
         update.is_valid(raise_exception=True)
-        data = dict(update.validated_data)
-        if "stage" in data:
-            services.candidacy_set_stage(
-                signup_id=candidate.pk, stage=data.pop("stage"), by=request.user, note=data.pop("note", "")
-            )
-        data.pop("note", None)
-        if data:
-            try:
-                services.candidacy_update(signup_id=candidate.pk, by=request.user, **data)
-            except services.PipelineError as exc:
-                return Response({"errors": {"organizer": [str(exc)]}}, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            # One transaction: a refused assignment leaves the stage unchanged too.
+            services.candidacy_update(signup_id=candidate.pk, by=request.user, **update.validated_data)
+        except services.PipelineError as exc:
+            return Response({"errors": {"organizer": [str(exc)]}}, status=status.HTTP_400_BAD_REQUEST)
         return self.get(request, pk)
 
 
@@ -166,7 +159,7 @@ class CandidateMatchesApi(OrganizerApi):
         candidate = self.candidate(pk)
         query = MatchQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        matches = selectors.volunteer_matches(user=request.user, candidate=candidate, **query.validated_data)
+        matches = selectors.volunteer_matches(scope=request.user.scope, candidate=candidate, **query.validated_data)
         return Response(MatchSerializer(matches, many=True).data)
 
 
@@ -199,7 +192,7 @@ class CandidateIntroductionsApi(OrganizerApi):
         body.is_valid(raise_exception=True)
         # The volunteer must be visible to this organizer too.
         volunteer = get_object_or_404(
-            signups_visible_to(request.user).volunteers(), pk=body.validated_data["volunteer"]
+            SignUp.objects.visible_to(request.user.scope).volunteers(), pk=body.validated_data["volunteer"]
         )
         try:
             introduction, created = services.introduction_create(

@@ -10,6 +10,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from accounts.scope import ScopedQuerySet
 from districts.models import District
 from districts.states import STATE_CHOICES
 from signups.models import SignUp, Skill
@@ -31,7 +32,9 @@ class Stage(models.TextChoices):
 FILED_STAGES = (Stage.FILED, Stage.ON_BALLOT, Stage.WON, Stage.LOST)
 
 
-class CandidacyQuerySet(models.QuerySet):
+class CandidacyQuerySet(ScopedQuerySet):
+    scope_field = "signup__state"  # a candidacy is in its candidate's state
+
     def active(self):
         return self.exclude(stage=Stage.WITHDRAWN)
 
@@ -138,7 +141,7 @@ class Introduction(models.Model):
         return f"Introduction {self.pk}"
 
 
-class NominationQuerySet(models.QuerySet):
+class NominationQuerySet(ScopedQuerySet):
     def naming(self, email: str):
         """Nominations made by, or naming as nominee, the person with this email (any case)."""
         return self.filter(models.Q(nominator_email__iexact=email) | models.Q(nominee_email__iexact=email))

@@ -1,13 +1,13 @@
-"""Reads of the pipeline, always within the organizer's states (``signups_visible_to``)."""
+"""Reads of the pipeline, always within what the organizer may see (their ``Scope``)."""
 
 from django.contrib.gis.db.models.functions import Distance
 from django.db.models import Case, CharField, F, IntegerField, Q, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
+from accounts.scope import Scope
 from districts.models import District
 from signups.models import HelpScope, SignUp
-from signups.selectors import signups_visible_to
 
 from .models import Nomination, Stage
 
@@ -17,10 +17,10 @@ NEIGHBOUR_TOLERANCE_DEGREES = 0.0005
 RELATION_RANK = {"same": 0, "neighbour": 1, "anywhere": 2}
 
 
-def candidates_visible_to(user):
-    """Everyone who signed up to run, in the organizer's states, with their ``stage`` (new when none)."""
+def candidates_visible_to(scope: Scope):
+    """Everyone who signed up to run whom ``scope`` may see, with their ``stage`` (new when none)."""
     return (
-        signups_visible_to(user)
+        SignUp.objects.visible_to(scope)
         .runners()
         .select_related("candidacy", "candidacy__organizer", "cd", "sldu", "sldl")
         .annotate(stage=Coalesce(F("candidacy__stage"), Value(Stage.NEW), output_field=CharField()))
@@ -28,7 +28,7 @@ def candidates_visible_to(user):
 
 
 def candidate_list(*, user, stage: str | None = None, state: str | None = None, mine: bool = False):
-    candidates = candidates_visible_to(user).order_by("last_name", "first_name", "pk")
+    candidates = candidates_visible_to(user.scope).order_by("last_name", "first_name", "pk")
     if stage:
         candidates = candidates.filter(stage=stage)
     if state:
@@ -38,15 +38,19 @@ def candidate_list(*, user, stage: str | None = None, state: str | None = None, 
     return candidates
 
 
-def pipeline_board(*, user, state: str | None = None) -> dict[str, list[SignUp]]:
-    """Candidates grouped by stage, in stage order (one query)."""
+def pipeline_board(*, user, state: str | None = None, within=None) -> dict[str, list[SignUp]]:
+    """Candidates grouped by stage, in stage order (one query); ``within`` (a query of sign-up
+    ids, e.g. the people a call team called) narrows the board further."""
     board = {stage: [] for stage in Stage.values}
-    for candidate in candidate_list(user=user, state=state):
+    candidates = candidate_list(user=user, state=state)
+    if within is not None:
+        candidates = candidates.filter(pk__in=within)
+    for candidate in candidates:
         board[candidate.stage].append(candidate)
     return board
 
 
-def volunteer_matches(*, user, candidate: SignUp, chamber: str = "sldl", limit: int = 50):
+def volunteer_matches(*, scope: Scope, candidate: SignUp, chamber: str = "sldl", limit: int = 50):
     """Volunteers who can help ``candidate``, best first, with ``relation``, ``distance_km`` and ``shared_skills``.
 
     Same district first, then neighbouring districts (districts that touch), then
@@ -79,7 +83,7 @@ def volunteer_matches(*, user, candidate: SignUp, chamber: str = "sldl", limit: 
         output_field=IntegerField(),
     )
     volunteers = (
-        signups_visible_to(user)
+        SignUp.objects.visible_to(scope)
         .volunteers()
         .exclude(pk=candidate.pk)
         .annotate(relation=relation)
@@ -100,22 +104,13 @@ def volunteer_matches(*, user, candidate: SignUp, chamber: str = "sldl", limit: 
     return volunteers.order_by(*order)[:limit]
 
 
-def nominated_districts(*, user, chamber: str):
-    """Ids of the chamber's districts with at least one nomination, within the organizer's states."""
-    nominations = Nomination.objects.all()
-    if not getattr(user, "all_states", False):
-        nominations = nominations.filter(state__in=list(getattr(user, "states", None) or []))
-    return nominations.exclude(**{f"{chamber}__isnull": True}).values_list(f"{chamber}_id", flat=True).distinct()
-
-
-def state_nominations(*, user, state: str) -> list[Nomination]:
-    """The state's nominations placed in a district, newest first, if the organizer may see the state
-    (the same scope as ``nominated_districts``); for the state page's "nobody, but a nomination" list.
+def state_nominations(*, scope: Scope, state: str) -> list[Nomination]:
+    """The state's nominations placed in a district, newest first, if ``scope`` includes the state;
+    for the state page's "nobody, but a nomination" list.
     One query; only the nominee's name, when, and the three districts are read."""
-    if not getattr(user, "all_states", False) and state not in (getattr(user, "states", None) or []):
-        return []
     return list(
-        Nomination.objects.filter(state=state)
+        Nomination.objects.visible_to(scope)
+        .filter(state=state)
         .filter(Q(cd__isnull=False) | Q(sldu__isnull=False) | Q(sldl__isnull=False))
         .only("nominee_name", "created_at", "cd_id", "sldu_id", "sldl_id")
         .order_by("-created_at", "-pk")

@@ -34,31 +34,46 @@ def _candidacy_locked(signup_id: int) -> Candidacy:
     return Candidacy.objects.select_for_update().get(pk=candidacy.pk)
 
 
-@transaction.atomic
-def candidacy_set_stage(*, signup_id: int, stage: str, by, note: str = "") -> Candidacy:
-    """Move a candidate to ``stage``, keeping who did it and when; the same stage again is a no-op."""
+def _stage_move(candidacy: Candidacy, *, stage: str, by, note: str) -> None:
+    """Record and make the move to ``stage`` (nothing when already there); the caller holds the lock."""
     if stage not in Stage.values:
         raise PipelineError(f"Unknown stage {stage!r}.")
-    candidacy = _candidacy_locked(signup_id)
     if candidacy.stage != stage:
         StageChange.objects.create(
             candidacy=candidacy, from_stage=candidacy.stage, to_stage=stage, changed_by=by, note=note[:500]
         )
         candidacy.stage = stage
         candidacy.save(update_fields=["stage", "updated_at"])
+
+
+@transaction.atomic
+def candidacy_set_stage(*, signup_id: int, stage: str, by, note: str = "") -> Candidacy:
+    """Move a candidate to ``stage``, keeping who did it and when; the same stage again is a no-op."""
+    candidacy = _candidacy_locked(signup_id)
+    _stage_move(candidacy, stage=stage, by=by, note=note)
     return candidacy
 
 
 @transaction.atomic
 def candidacy_update(
-    *, signup_id: int, by, organizer=UNSET, notes=UNSET, tags=UNSET, next_step_on=UNSET, skills_wanted=UNSET
+    *,
+    signup_id: int,
+    by,
+    stage=UNSET,
+    note: str = "",
+    organizer=UNSET,
+    notes=UNSET,
+    tags=UNSET,
+    next_step_on=UNSET,
+    skills_wanted=UNSET,
 ) -> Candidacy:
-    """Change the assignment, notes, tags, next step or wanted skills of a candidacy."""
+    """Change the stage (with ``note`` saying why), assignment, notes, tags, next step or wanted
+    skills of a candidacy: all of them or, when one is refused (``PipelineError``), none."""
     candidacy = _candidacy_locked(signup_id)
-    if organizer not in (UNSET, None) and not (
-        organizer.all_states or candidacy.signup.state in (organizer.states or [])
-    ):
+    if organizer not in (UNSET, None) and not organizer.scope.covers(candidacy.signup.state):
         raise PipelineError("That organizer does not work in this candidate's state.")
+    if stage is not UNSET:
+        _stage_move(candidacy, stage=stage, by=by, note=note)
     changes = {
         "organizer": organizer,
         "notes": notes,

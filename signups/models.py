@@ -15,6 +15,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.scope import ScopedQuerySet
 from districts.models import District
 from districts.states import STATE_CHOICES
 
@@ -73,7 +74,7 @@ class Language(models.TextChoices):
     ES = "es", "Español"
 
 
-class SignUpQuerySet(models.QuerySet):
+class SignUpQuerySet(ScopedQuerySet):
     def with_email(self, email: str):
         """The sign-up of an email, any case, through the LOWER(email) unique index.
 
@@ -223,7 +224,7 @@ class SignUp(models.Model):
         indexes = [
             models.Index(fields=["state"]),
             models.Index(fields=["created_at"]),
-            # The coverage counts (organizing.selectors) read the runners and the volunteers
+            # The coverage counts (coverage.engine) read the runners and the volunteers
             # with their districts, narrowed by state, sign-up day and confirmation: these
             # hold all of that (a tenth of the table's size), so the counts are index-only
             # scans instead of reading every wide row.

@@ -1,26 +1,18 @@
-"""Reads of sign-ups for organizers, always limited to the states they may see."""
+"""Reads of sign-ups for organizers, always limited to what they may see (``SignUp.objects.visible_to``)."""
 
 from django.db.models import Q
 
+from accounts.scope import Scope
 from districts.models import ZipCode
 from districts.selectors import district_lookup
 
 from .models import SignUp
 
 
-def signups_visible_to(user):
-    """The one place that decides which sign-ups an organizer may see: those of their states."""
-    if user is None or not user.is_authenticated:
-        return SignUp.objects.none()
-    if getattr(user, "all_states", False):
-        return SignUp.objects.all()
-    return SignUp.objects.filter(state__in=list(getattr(user, "states", []) or []))
-
-
 def signup_list(*, user, filters: dict):
     """Sign-ups for the organizer API, filtered by validated ``kind``, ``state``, ``district``
     (any chamber's GEOID), ``confirmed`` (bool), ``location_quality`` and ``since`` (aware datetime)."""
-    qs = signups_visible_to(user).select_related("cd", "sldu", "sldl").order_by("-created_at", "-pk")
+    qs = SignUp.objects.visible_to(Scope.of(user)).select_related("cd", "sldu", "sldl").order_by("-created_at", "-pk")
     kind = filters.get("kind")
     if kind == "run":
         qs = qs.runners()

@@ -38,6 +38,8 @@ from .services.intake import submission_create
 THANKS_COOKIE = "signup_submitted"
 THANKS_SALT = "signups.views.thanks"
 THANKS_MAX_AGE = 3600
+# Fields a sign-up form may be opened with (public "find your districts": "Be the first to run here").
+PREFILL_FIELDS = ("street", "city", "state", "zip", "lat", "lng")
 
 
 def try_again_message(verdict: ratelimit.Verdict) -> str:
@@ -93,6 +95,15 @@ class SignUpView(RateLimitedFormMixin, FormView):
     template_name = "signups/signup_form.html"
     ip_scope = "signup_form"
     email_scope = "signup"
+
+    def post(self, request, *args, **kwargs):
+        if request.POST.get("prefill"):
+            # Opened from another page with the address typed there: the form, filled in and not
+            # sent (nothing stored, no rate limit counted). By POST, so the address is in no URL.
+            mark_personal(request)
+            initial = {name: request.POST[name][:200] for name in PREFILL_FIELDS if request.POST.get(name)}
+            return self.render_to_response(self.get_context_data(form=self.get_form_class()(initial=initial)))
+        return super().post(request, *args, **kwargs)
 
     def form_accepted(self, form):
         location = form.location()

@@ -27,6 +27,7 @@ pytest_plugins = [
     "tests.plugins.processes",
     "tests.geocoding.fixtures",
     "tests.fakes.census_geocoder",
+    "tests.plugins.organizers",
 ]
 
 from io import StringIO  # noqa: E402

@@ -1,10 +1,10 @@
-"""factory_boy factories for the people side (districts come from the real Census data)."""
+"""factory_boy factories for people, organizers and the pipeline (districts come from the real Census data)."""
 
 import factory
 from django.contrib.gis.geos import Point
 from django.utils import timezone
 
-from organizing.models import User
+from accounts.models import User
 from signups.models import LocationQuality, SignUp
 
 
@@ -36,13 +36,46 @@ class OrganizerFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("correct horse battery staple")
 
 
-def add_totp(user) -> str:
-    """Give an organizer a TOTP authenticator (as allauth's activation page would); returns its secret."""
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+class CandidacyFactory(factory.django.DjangoModelFactory):
+    """A would-be candidate's place in the pipeline (new, nobody assigned)."""
 
-    secret = generate_totp_secret()
-    TOTP.activate(user, secret)
-    return secret
+    class Meta:
+        model = "pipeline.Candidacy"
+
+    signup = factory.SubFactory(SignUpFactory)
+
+
+class NominationFactory(factory.django.DjangoModelFactory):
+    """A supporter's nomination of someone to run, with no district found yet."""
+
+    class Meta:
+        model = "pipeline.Nomination"
+
+    nominator_name = "Rosa Diaz"
+    nominator_email = factory.Sequence(lambda n: f"nominator{n}@example.org")
+    nominee_name = "Carl Lee"
+    nominee_email = factory.Sequence(lambda n: f"nominee{n}@example.org")
+    state = "NY"
+    zip = "10001"
+
+
+class IntroductionFactory(factory.django.DjangoModelFactory):
+    """A volunteer introduced to a candidate (not emailed yet)."""
+
+    class Meta:
+        model = "pipeline.Introduction"
+
+    candidate = factory.SubFactory(SignUpFactory)
+    volunteer = factory.SubFactory(
+        SignUpFactory, wants_to_run=False, wants_to_volunteer=True, offices=[], timeframe="", ballot_line=""
+    )
+
+
+def add_totp(user) -> str:
+    """Give an organizer a TOTP authenticator (``accounts.services.organizer_totp_reset``); returns its secret."""
+    from accounts.services import organizer_totp_reset
+
+    return organizer_totp_reset(user=user).secret
 
 
 def totp_code(secret: str, *, offset: int = 0) -> str:

@@ -8,6 +8,10 @@
 --         signup  POST /api/v1/signups/ JSON             fresh people at real ZIPs
 --         form    POST /run/ with CSRF (token fetched once per wrk thread, then reused)
 --         csrfinsert POST /bench/form with CSRF, one INSERT (bare baseline of form)
+--         public_page  GET /coverage/                     the public coverage page
+--         public_json  GET /api/v1/public/coverage/       its JSON
+--         finder       GET /api/v1/public/districts/      random points, as lookup
+--         finder_zip   GET /api/v1/public/districts/?zip= random ZIP codes
 -- ZIPS_TSV  zip<TAB>state<TAB>lat<TAB>lng lines (active residential ZIPs, from the bench database)
 -- TAG     makes every email address of this run unique (fresh people only)
 --
@@ -126,6 +130,16 @@ function request()
     local z = pick(zips)
     local path = string.format("/api/v1/districts/lookup?lat=%.5f&lng=%.5f", z.lat + jitter() * 5, z.lng + jitter() * 5)
     return wrk.format("GET", path, headers())
+  elseif mode == "public_page" then
+    return wrk.format("GET", "/coverage/", headers())
+  elseif mode == "public_json" then
+    return wrk.format("GET", "/api/v1/public/coverage/", headers())
+  elseif mode == "finder" then
+    local z = pick(zips)
+    local path = string.format("/api/v1/public/districts/?lat=%.5f&lng=%.5f", z.lat + jitter() * 5, z.lng + jitter() * 5)
+    return wrk.format("GET", path, headers())
+  elseif mode == "finder_zip" then
+    return wrk.format("GET", "/api/v1/public/districts/?zip=" .. pick(zips).zip, headers())
   elseif mode == "signup" then
     return wrk.format("POST", "/api/v1/signups/", headers({ ["Content-Type"] = "application/json" }), signup_body())
   elseif mode == "csrfinsert" then

@@ -35,11 +35,13 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "accounts",
     "districts",
     "signups",
     "organizing",
     "pipeline",
     "calls",
+    "public_site",
 ]
 
 MIDDLEWARE = [
@@ -125,7 +127,7 @@ CACHES = {
 }
 
 # --- Accounts (organizers only; supporters never log in) ---------------------
-AUTH_USER_MODEL = "organizing.User"
+AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
@@ -141,8 +143,12 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "none"
-ACCOUNT_ADAPTER = "organizing.adapters.OrganizerAccountAdapter"
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+ACCOUNT_ADAPTER = "accounts.adapters.OrganizerAccountAdapter"
+# WebAuthn: callers (calls.access) may use a passkey as their second factor instead of an
+# authenticator app; organizers still need TOTP (accounts.access). Browsers allow WebAuthn
+# on https only, and on http://localhost when the insecure origin is allowed (development).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 MFA_TOTP_ISSUER = "Berniecrat"
 
 # --- Email -------------------------------------------------------------------
@@ -209,6 +215,9 @@ SIGNUP_PARTNER_KEYS = env.dict("SIGNUP_PARTNER_KEYS", default={})
 SIGNUP_PARTNER_RATE = env("SIGNUP_PARTNER_RATE", default="600/minute")
 # The forms' time-trap: a submission sooner than this after the form was shown is refused
 # (a person takes longer), and a form older than SIGNUP_FORM_MAX_AGE must be sent again.
+# POSTs of the public "find your districts" form per client address (a street address
+# is sent to the Census Geocoder; a ZIP code or a point costs one indexed query).
+PUBLIC_FIND_RATE = env("PUBLIC_FIND_RATE", default="30/minute")
 SIGNUP_FORM_MIN_SECONDS = env.float("SIGNUP_FORM_MIN_SECONDS", default=2.0)
 SIGNUP_FORM_MAX_AGE = env.int("SIGNUP_FORM_MAX_AGE", default=6 * 3600)
 

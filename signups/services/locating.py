@@ -228,7 +228,10 @@ def signups_reassign_districts() -> ReassignResult:
     run over a million people where a new map moves a tenth rewrites a tenth. Every
     located sign-up is checked; ``checked`` counts them.
     """
-    current_ids, params = District.objects.current().countable().order_by().values("id").query.sql_with_params()
+    # The chambers only: sign-ups are not assigned to the local layers (counties, towns, school
+    # districts) yet, and each loaded local layer would add a row per sign-up to the join.
+    chambers = District.objects.current().countable().filter(chamber__in=Chamber.values)
+    current_ids, params = chambers.order_by().values("id").query.sql_with_params()
     sql = _REASSIGN_SQL.format(
         signups=SignUp._meta.db_table, districts=District._meta.db_table, current_ids=current_ids
     )

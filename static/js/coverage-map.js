@@ -60,7 +60,8 @@
               "candidate",
               colors.candidate,
               "volunteers",
-              colors.volunteers,
+              // The public legend has no "volunteers" (volunteers never colour a district there).
+              colors.volunteers || colors.none,
               colors.none,
             ],
             "fill-opacity": 0.9,
@@ -129,6 +130,8 @@
     var popup = null;
 
     function summary(p) {
+      // The public map's tiles carry a status only, no counts (public_site/tiles.py).
+      if (p.candidates === undefined) return (legend.labels[p.status] || p.status) + ".";
       return (
         (legend.labels[p.status] || p.status) + ", " +
         p.candidates + " " + text.textCandidates + ", " + p.volunteers + " " + text.textVolunteers + "."

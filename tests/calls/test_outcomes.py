@@ -6,8 +6,8 @@ import pytest
 
 from calls import services
 from calls.models import Call, Outcome, Prospect, ProspectStatus
-from organizing.filters import CoverageFilters
-from organizing.selectors import coverage_summary_build
+from coverage import CoverageFilters
+from coverage.summary import coverage_summary_build
 from pipeline.models import Candidacy, Stage, StageChange
 from tests.calls.conftest import NY_MORNING, finish, make_caller, make_team, person
 
@@ -47,11 +47,11 @@ def test_interested_moves_new_to_contacted_then_interested_with_answers_in_the_h
 
 def test_not_interested_withdraws_and_the_district_loses_its_would_be_candidate(team, caller, ny_house):
     target = person(ny_house[0])
-    summary = coverage_summary_build(user=team.created_by, filters=CoverageFilters(states=("NY",)))
+    summary = coverage_summary_build(scope=team.created_by.scope, filters=CoverageFilters(states=("NY",)))
     before = summary["chambers"]["sldl"]["covered"]
     finish(team, caller, Outcome.NOT_INTERESTED)
     assert [(a, b) for a, b, _ in history(target)] == [("new", "contacted"), ("contacted", "withdrawn")]
-    after = coverage_summary_build(user=team.created_by, filters=CoverageFilters(states=("NY",)))
+    after = coverage_summary_build(scope=team.created_by.scope, filters=CoverageFilters(states=("NY",)))
     assert after["chambers"]["sldl"]["covered"] == before - 1
 
 

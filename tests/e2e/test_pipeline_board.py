@@ -2,13 +2,8 @@
 and sees the district turn "filed" on the state page and on the map."""
 
 import pytest
-import redis
-from django.conf import settings
-from django.core.cache import cache
-from django.db import connection
 
 from districts.selectors import district_lookup
-from organizing.tiles import CACHE_PREFIX
 from pipeline.models import Candidacy, Stage, StageChange
 from tests.e2e.test_map import EMPIRE_STATE, RENDERED, log_in, make_organizer, wait_until_drawn
 from tests.factories import SignUpFactory
@@ -19,19 +14,7 @@ pytestmark = pytest.mark.e2e
 STAGES = ("contacted", "interested", "training", "filed", "on_ballot")
 
 
-def forget_cached_tiles() -> None:
-    """Tiles of this test database cached by an earlier test (they are kept for a minute)."""
-    client = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
-    try:
-        keys = list(client.scan_iter(match=cache.make_key(f"{CACHE_PREFIX}:{connection.settings_dict['NAME']}:*")))
-        if keys:
-            client.delete(*keys)
-    finally:
-        client.close()
-
-
 def test_organizer_moves_a_candidate_to_the_ballot_and_the_district_turns_filed(live_server, page):
-    forget_cached_tiles()
     clear_summary_cache()
     from django.contrib.gis.geos import Point
 

@@ -1,13 +1,11 @@
-"""Shared fixtures of the organizer tests: organizers with TOTP, their clients, fresh caches."""
+"""Shared fixtures of the coverage tests: fresh caches, the current districts (organizers: tests/plugins)."""
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.test import Client
 
 from districts.models import District
-from tests.factories import TotpOrganizerFactory
 
 
 @pytest.fixture(autouse=True)
@@ -17,16 +15,16 @@ def _fresh_summary_cache(db):
 
 
 def clear_summary_cache() -> None:
-    """Forget this test database's cached coverage summaries.
+    """Forget this test database's cached coverage (summaries and tiles).
 
     Only those keys: ``cache.clear()`` would flush the whole Redis database, which
     other checkouts' test sessions (and a developer's running site) share.
     """
     import redis
 
-    from organizing.selectors import SUMMARY_CACHE_PREFIX
+    from coverage.cache import PREFIX
 
-    pattern = cache.make_key(f"{SUMMARY_CACHE_PREFIX}:{connection.settings_dict['NAME']}:*")
+    pattern = cache.make_key(f"{PREFIX}:{connection.settings_dict['NAME']}:*")
     client = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
     try:
         keys = list(client.scan_iter(match=pattern, count=1000))
@@ -34,32 +32,6 @@ def clear_summary_cache() -> None:
             client.delete(*keys)
     finally:
         client.close()
-
-
-@pytest.fixture
-def ny_organizer(db):
-    return TotpOrganizerFactory(states=["NY"])
-
-
-@pytest.fixture
-def national_organizer(db):
-    return TotpOrganizerFactory(states=[], all_states=True)
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def ny_client(ny_organizer) -> Client:
-    return client_for(ny_organizer)
-
-
-@pytest.fixture
-def national_client(national_organizer) -> Client:
-    return client_for(national_organizer)
 
 
 def current_districts(chamber: str, state: str) -> list[District]:

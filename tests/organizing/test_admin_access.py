@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from organizing.models import User
+from accounts.models import User
 from tests.factories import TotpOrganizerFactory, totp_code
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +35,7 @@ def test_the_admin_login_is_allauths_login(client, staff_without_totp):
 def test_staff_without_totp_see_no_admin_page_and_are_sent_to_set_it_up(staff_without_totp):
     client = Client()
     client.force_login(staff_without_totp)
-    for url in ("/admin/", CHANGELIST, "/admin/organizing/auditevent/", "/admin/organizing/user/"):
+    for url in ("/admin/", CHANGELIST, "/admin/accounts/auditevent/", "/admin/accounts/user/"):
         response = client.get(url, follow=True)
         # To the TOTP set-up (which asks for the password again first, the session being old).
         assert any(hop.startswith(reverse("mfa_activate_totp")) for hop, _status in response.redirect_chain), url

@@ -11,11 +11,11 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
-from organizing.models import AuditEvent
+from accounts.models import AuditEvent
 from pipeline import services as pipeline_services
 from tests.factories import OrganizerFactory, SignUpFactory, TotpOrganizerFactory
-from tests.organizing.conftest import client_for
 from tests.pipeline.test_pipeline_api import EMPIRE_STATE, MONTPELIER, located, volunteer
+from tests.plugins.organizers import client_for
 from tests.signups.conftest import api_payload
 
 pytestmark = pytest.mark.django_db
@@ -199,10 +199,10 @@ def test_admin_pages_and_data_requests_are_recorded(person):
     ]
     assert_no_personal_data_in_the_log(FIRST, LAST, EMAIL)
     # The log itself is read-only in the admin.
-    assert client.get("/admin/organizing/auditevent/").status_code == 200
+    assert client.get("/admin/accounts/auditevent/").status_code == 200
     event = AuditEvent.objects.first()
-    assert client.post(f"/admin/organizing/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
-    assert client.get("/admin/organizing/auditevent/add/").status_code == 403
+    assert client.post(f"/admin/accounts/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert client.get("/admin/accounts/auditevent/add/").status_code == 403
 
 
 def test_the_log_page_makes_a_fixed_number_of_queries(national_organizer, national_client, django_assert_num_queries):

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
-from organizing.models import User
+from accounts.models import User
 from signups.models import SignUp
 from tests.factories import totp_code
 

@@ -6,8 +6,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from organizing.filters import CoverageFilters
-from organizing.selectors import coverage_summary, coverage_summary_build, district_counts
+from coverage import CoverageFilters
+from coverage.engine import district_rows
+from coverage.summary import coverage_summary, coverage_summary_build
 from tests.factories import TotpOrganizerFactory, signup_in
 from tests.organizing.conftest import current_districts
 
@@ -39,7 +40,7 @@ def state_row(summary: dict, state: str) -> dict:
 
 
 def test_national_totals_are_the_real_districts_of_the_current_maps(national_organizer):
-    summary = coverage_summary_build(user=national_organizer, filters=ALL)
+    summary = coverage_summary_build(scope=national_organizer.scope, filters=ALL)
 
     assert summary["national"] is True
     assert summary["chambers"]["sldl"]["total"] == real_districts("sldl") == 4833
@@ -60,7 +61,7 @@ def test_runners_in_three_new_york_assembly_districts_cover_three_of_150(nationa
     # A volunteer alone covers nothing.
     signup_in(assembly[10], wants_to_run=False, wants_to_volunteer=True)
 
-    ny = coverage_summary_build(user=ny_organizer, filters=ALL)
+    ny = coverage_summary_build(scope=ny_organizer.scope, filters=ALL)
     assert ny["national"] is False
     assert ny["chambers"]["sldl"] == {
         "covered": 3,
@@ -76,7 +77,7 @@ def test_runners_in_three_new_york_assembly_districts_cover_three_of_150(nationa
     assert ny["signups"] == {"run": 4, "volunteer": 1}
     assert [row["state"] for row in ny["states"]] == ["NY"]
 
-    national = coverage_summary_build(user=national_organizer, filters=ALL)
+    national = coverage_summary_build(scope=national_organizer.scope, filters=ALL)
     assert national["chambers"]["sldl"]["covered"] == 3
     assert national["chambers"]["sldl"]["total"] == 4833
     assert national["chambers"]["sldl"]["percent"] == round(100 * 3 / 4833, 1)
@@ -102,10 +103,9 @@ def test_district_counts_and_status(ny_organizer):
 
     rows = {
         row["geoid"]: row
-        for row in district_counts(user=ny_organizer, filters=ALL, chamber="sldl").values(
-            "geoid", "candidates", "volunteers", "status"
-        )
+        for row in district_rows(scope=ny_organizer.scope, filters=ALL, layer_key="sldl", fields=("geoid",))
     }
+    rows = {geoid: {k: row[k] for k in ("geoid", "candidates", "volunteers", "status")} for geoid, row in rows.items()}
 
     assert len(rows) == 150
     assert rows[assembly[0].geoid] | {} == {
@@ -124,10 +124,13 @@ def test_placeholders_and_nebraskas_missing_house_are_not_districts(national_org
         cursor.execute("SELECT count(*) FROM districts_district WHERE upper(code) IN ('ZZ', 'ZZZ')")
         assert cursor.fetchone()[0] > 0, "the loaded data has Census placeholder areas to leave out"
 
-    counted = district_counts(user=national_organizer, filters=ALL, chamber="sldl").values_list("code", flat=True)
+    counted = [
+        row["code"]
+        for row in district_rows(scope=national_organizer.scope, filters=ALL, layer_key="sldl", fields=("code",))
+    ]
     assert not [code for code in counted if code.upper() in ("ZZ", "ZZZ")]
 
-    summary = coverage_summary_build(user=national_organizer, filters=ALL)
+    summary = coverage_summary_build(scope=national_organizer.scope, filters=ALL)
     nebraska = state_row(summary, "NE")
     assert nebraska["sldl"]["total"] == 0
     assert nebraska["sldl"]["percent"] is None
@@ -145,7 +148,7 @@ def test_a_covered_delegate_district_is_not_in_the_national_percentage(national_
     (dc,) = current_districts("cd", "DC")
     signup_in(dc, wants_to_run=True, state="DC")
 
-    summary = coverage_summary_build(user=national_organizer, filters=ALL)
+    summary = coverage_summary_build(scope=national_organizer.scope, filters=ALL)
 
     assert state_row(summary, "DC")["cd"]["covered"] == 1
     assert summary["chambers"]["cd"]["covered"] == 0
@@ -156,8 +159,8 @@ def test_confirmed_only_counts_confirmed_runners(ny_organizer):
     signup_in(senate[0], wants_to_run=True, confirmed_at=timezone.now())
     signup_in(senate[1], wants_to_run=True, confirmed_at=None)
 
-    everyone = coverage_summary_build(user=ny_organizer, filters=ALL)
-    confirmed = coverage_summary_build(user=ny_organizer, filters=CoverageFilters(confirmed_only=True))
+    everyone = coverage_summary_build(scope=ny_organizer.scope, filters=ALL)
+    confirmed = coverage_summary_build(scope=ny_organizer.scope, filters=CoverageFilters(confirmed_only=True))
 
     assert everyone["chambers"]["sldu"]["covered"] == 2
     assert confirmed["chambers"]["sldu"]["covered"] == 1
@@ -172,11 +175,11 @@ def test_office_and_ballot_line_narrow_candidates_but_not_volunteers(ny_organize
     signup_in(assembly[2], wants_to_run=True, wants_to_volunteer=True, offices=["school_board"])
     signup_in(assembly[3], wants_to_run=False, wants_to_volunteer=True, offices=[], ballot_line="")
 
-    summary = coverage_summary_build(user=ny_organizer, filters=CoverageFilters(office="state_house"))
+    summary = coverage_summary_build(scope=ny_organizer.scope, filters=CoverageFilters(office="state_house"))
     assert summary["chambers"]["sldl"]["covered"] == 1
     assert summary["signups"] == {"run": 1, "volunteer": 2}
 
-    by_line = coverage_summary_build(user=ny_organizer, filters=CoverageFilters(ballot_line="green"))
+    by_line = coverage_summary_build(scope=ny_organizer.scope, filters=CoverageFilters(ballot_line="green"))
     assert by_line["chambers"]["sldl"]["covered"] == 2
 
 
@@ -185,8 +188,8 @@ def test_kind_counts_one_side_only(ny_organizer):
     signup_in(assembly[0], wants_to_run=True)
     signup_in(assembly[1], wants_to_run=False, wants_to_volunteer=True)
 
-    runners = coverage_summary_build(user=ny_organizer, filters=CoverageFilters(kind="run"))
-    volunteers = coverage_summary_build(user=ny_organizer, filters=CoverageFilters(kind="volunteer"))
+    runners = coverage_summary_build(scope=ny_organizer.scope, filters=CoverageFilters(kind="run"))
+    volunteers = coverage_summary_build(scope=ny_organizer.scope, filters=CoverageFilters(kind="volunteer"))
 
     assert runners["signups"] == {"run": 1, "volunteer": 0}
     assert runners["chambers"]["sldl"]["covered"] == 1
@@ -206,7 +209,7 @@ def test_date_range_is_inclusive_days(ny_organizer):
     type(first).objects.filter(pk=second.pk).update(created_at=datetime.datetime(2026, 3, 2, 0, 0, tzinfo=datetime.UTC))
 
     def covered(**dates):
-        return coverage_summary_build(user=ny_organizer, filters=CoverageFilters(**dates))["chambers"]["sldl"][
+        return coverage_summary_build(scope=ny_organizer.scope, filters=CoverageFilters(**dates))["chambers"]["sldl"][
             "covered"
         ]
 
@@ -219,28 +222,32 @@ def test_date_range_is_inclusive_days(ny_organizer):
 def test_summary_is_cached_per_scope_and_filters(ny_organizer):
     assembly = current_districts("sldl", "NY")
     signup_in(assembly[0], wants_to_run=True)
-    before = coverage_summary(user=ny_organizer, filters=ALL)
+    before = coverage_summary(scope=ny_organizer.scope, filters=ALL)
 
     signup_in(assembly[1], wants_to_run=True)
 
     # Within the cache's minute the same organizer and filters get the same answer...
-    assert coverage_summary(user=ny_organizer, filters=ALL) == before
+    assert coverage_summary(scope=ny_organizer.scope, filters=ALL) == before
     # ...other filters, or another scope, are computed on their own.
-    assert coverage_summary(user=ny_organizer, filters=CoverageFilters(kind="run"))["chambers"]["sldl"]["covered"] == 2
+    assert (
+        coverage_summary(scope=ny_organizer.scope, filters=CoverageFilters(kind="run"))["chambers"]["sldl"]["covered"]
+        == 2
+    )
     vermont = TotpOrganizerFactory(states=["VT"])
-    assert coverage_summary(user=vermont, filters=ALL)["chambers"]["sldl"]["covered"] == 0
+    assert coverage_summary(scope=vermont.scope, filters=ALL)["chambers"]["sldl"]["covered"] == 0
 
 
 def test_a_runner_who_withdrew_covers_nothing(ny_organizer):
-    from pipeline.models import Candidacy, Stage
+    from pipeline.models import Stage
+    from tests.factories import CandidacyFactory
 
     house = current_districts("sldl", "NY")
     withdrawn = signup_in(house[0], wants_to_run=True)
-    Candidacy.objects.create(signup=withdrawn, stage=Stage.WITHDRAWN)
+    CandidacyFactory(signup=withdrawn, stage=Stage.WITHDRAWN)
     in_training = signup_in(house[1], wants_to_run=True)
-    Candidacy.objects.create(signup=in_training, stage=Stage.TRAINING)
+    CandidacyFactory(signup=in_training, stage=Stage.TRAINING)
 
-    summary = coverage_summary_build(user=ny_organizer, filters=ALL)
+    summary = coverage_summary_build(scope=ny_organizer.scope, filters=ALL)
 
     assert summary["chambers"]["sldl"]["covered"] == 1
     assert summary["signups"]["run"] == 1

@@ -3,8 +3,9 @@
 import pytest
 from django.db import connection
 
-from organizing.filters import CoverageFilters
-from organizing.selectors import coverage_summary_build, district_count_rows, district_counts
+from coverage import CoverageFilters, district_list
+from coverage.engine import district_rows
+from coverage.summary import coverage_summary_build
 from pipeline import services
 from pipeline.models import FILED_STAGES, Candidacy, Nomination, Stage
 from tests.factories import signup_in
@@ -63,7 +64,7 @@ def pipeline_people(ny_organizer):
 
 
 def test_summary_counts_filed_districts_per_chamber_and_state(ny_organizer, pipeline_people):
-    summary = coverage_summary_build(user=ny_organizer, filters=ALL)
+    summary = coverage_summary_build(scope=ny_organizer.scope, filters=ALL)
     sldl = summary["chambers"]["sldl"]
     assert sldl["covered"] == 4  # the withdrawn runner covers nothing
     assert sldl["filed"] == 3 == independent_filed_count("sldl", "NY")
@@ -79,7 +80,7 @@ def test_district_status_is_filed_above_candidate(ny_organizer, pipeline_people)
     house = pipeline_people
     rows = {
         d.geoid: (d.status, d.candidates, d.filed)
-        for d in district_counts(user=ny_organizer, filters=ALL, chamber="sldl", state="NY").defer("geometry")
+        for d in district_list(scope=ny_organizer.scope, filters=ALL, layer_key="sldl", state="NY")
     }
     assert rows[house[0].geoid] == ("filed", 1, 1)
     assert rows[house[1].geoid] == ("filed", 2, 1)
@@ -87,7 +88,7 @@ def test_district_status_is_filed_above_candidate(ny_organizer, pipeline_people)
     assert rows[house[3].geoid] == ("none", 0, 0)
     assert rows[house[4].geoid] == ("filed", 1, 1)
     assert rows[house[5].geoid] == ("volunteers", 0, 0)
-    plain = {row["geoid"]: row for row in district_count_rows(user=ny_organizer, filters=ALL, chamber="sldl")}
+    plain = {row["geoid"]: row for row in district_rows(scope=ny_organizer.scope, filters=ALL, layer_key="sldl")}
     for geoid, (status, candidates, filed) in rows.items():
         assert (plain[geoid]["status"], plain[geoid]["candidates"], plain[geoid]["filed"]) == (
             status,
@@ -110,9 +111,9 @@ def test_withdrawing_takes_a_district_out_of_both_lenses(ny_organizer):
     house = current_districts("sldl", "NY")
     person = signup_in(house[0], wants_to_run=True)
     services.candidacy_set_stage(signup_id=person.pk, stage=Stage.ON_BALLOT, by=ny_organizer)
-    assert coverage_summary_build(user=ny_organizer, filters=ALL)["chambers"]["sldl"]["filed"] == 1
+    assert coverage_summary_build(scope=ny_organizer.scope, filters=ALL)["chambers"]["sldl"]["filed"] == 1
     services.candidacy_set_stage(signup_id=person.pk, stage=Stage.WITHDRAWN, by=ny_organizer)
-    figures = coverage_summary_build(user=ny_organizer, filters=ALL)["chambers"]["sldl"]
+    figures = coverage_summary_build(scope=ny_organizer.scope, filters=ALL)["chambers"]["sldl"]
     assert (figures["covered"], figures["filed"]) == (0, 0)
     assert Candidacy.objects.get(signup=person).stage == Stage.WITHDRAWN
 
@@ -145,17 +146,17 @@ def test_state_page_lists_districts_with_nobody_but_a_nomination(ny_client, ny_o
 
 
 def test_stage_filter_narrows_candidates_and_keeps_volunteers(ny_organizer, pipeline_people):
-    from organizing.selectors import coverage_candidates, coverage_people
+    from coverage import coverage_candidates, coverage_people
 
     filed = CoverageFilters.from_query({"stage": "filed"})[0]
     assert filed.stage == "filed" and filed.to_query() == "stage=filed"
-    assert coverage_candidates(user=ny_organizer, filters=filed).count() == 1
-    people = coverage_people(user=ny_organizer, filters=filed)
+    assert coverage_candidates(scope=ny_organizer.scope, filters=filed).count() == 1
+    people = coverage_people(scope=ny_organizer.scope, filters=filed)
     assert people.filter(wants_to_run=True).count() == 1 and people.filter(wants_to_volunteer=True).count() == 1
     new = CoverageFilters(stage="new")
-    assert coverage_candidates(user=ny_organizer, filters=new).count() == 1  # the second runner of house[1]
+    assert coverage_candidates(scope=ny_organizer.scope, filters=new).count() == 1  # the second runner of house[1]
     run_new = CoverageFilters(stage="new", kind="run")
-    assert coverage_people(user=ny_organizer, filters=run_new).count() == 1
+    assert coverage_people(scope=ny_organizer.scope, filters=run_new).count() == 1
     _filters, errors = CoverageFilters.from_query({"stage": "elected"})
     assert "stage" in errors
 

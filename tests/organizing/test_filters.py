@@ -5,8 +5,8 @@ import datetime
 import pytest
 from django.http import QueryDict
 
+from coverage import CoverageFilters
 from districts.models import BoundarySet
-from organizing.filters import CoverageFilters
 
 pytestmark = pytest.mark.django_db
 

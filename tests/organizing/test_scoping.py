@@ -54,7 +54,7 @@ def test_another_states_districts_and_people_are_not_found(ny_client, vermont):
 
 
 def test_guessing_sign_up_ids_finds_only_new_yorkers(ny_client, vermont, new_yorker):
-    from organizing.models import AuditEvent
+    from accounts.models import AuditEvent
 
     found, refused = [], 0
     ids = [vermont["runner"].pk, vermont["volunteer"].pk, new_yorker.pk]
@@ -144,7 +144,7 @@ def test_the_api_never_answers_with_another_state(ny_organizer, vermont, new_yor
 
 def test_an_organizer_without_states_sees_nothing(db, vermont, new_yorker):
     from tests.factories import TotpOrganizerFactory
-    from tests.organizing.conftest import client_for
+    from tests.plugins.organizers import client_for
 
     nobody = TotpOrganizerFactory(states=[])
     client = client_for(nobody)

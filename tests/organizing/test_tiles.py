@@ -14,9 +14,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from coverage import CoverageFilters, tiles
 from districts.selectors import district_lookup
-from organizing import tiles
-from organizing.filters import CoverageFilters
 from tests.factories import OrganizerFactory, SignUpFactory
 
 pytestmark = pytest.mark.django_db
@@ -277,7 +276,7 @@ def test_new_sign_up_shows_once_the_cached_tile_expires(client):
     sign_up_at(*EMPIRE_STATE, wants_to_run=True)
     assert features(client.get(url))["3612"]["properties"]["status"] == "none"  # still cached
 
-    key = tiles.tile_cache_key(user=user, filters=CoverageFilters(), chamber="cd", z=z, x=x, y=y)
+    key = tiles.tile_cache_key(scope=user.scope, filters=CoverageFilters(), chamber="cd", z=z, x=x, y=y)
     cache.delete(key)  # as Redis does when the TTL runs out
 
     assert features(client.get(url))["3612"]["properties"]["status"] == "candidate"
@@ -304,9 +303,9 @@ def test_low_zoom_tiles_are_simplified(monkeypatch):
     z, x, y = tile_at(*EMPIRE_STATE, 5)
     filters = CoverageFilters()
 
-    simplified = tiles.coverage_tile_build(user=user, filters=filters, chamber="sldl", z=z, x=x, y=y)
+    simplified = tiles.coverage_tile_build(scope=user.scope, filters=filters, chamber="sldl", z=z, x=x, y=y)
     monkeypatch.setattr(tiles, "SIMPLIFY_UNITS", 0)
-    quantised_only = tiles.coverage_tile_build(user=user, filters=filters, chamber="sldl", z=z, x=x, y=y)
+    quantised_only = tiles.coverage_tile_build(scope=user.scope, filters=filters, chamber="sldl", z=z, x=x, y=y)
 
     assert len(simplified) < len(quantised_only) * 0.6
     decoded = mapbox_vector_tile.decode(simplified)["districts"]["features"]

@@ -4,9 +4,10 @@ import pytest
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 from django.http import QueryDict
 
+from coverage import CoverageFilters
+from coverage.engine import district_rows
+from coverage.summary import coverage_summary_build
 from districts.models import BoundarySet, District
-from organizing.filters import CoverageFilters
-from organizing.selectors import coverage_summary_build, district_counts
 from tests.factories import signup_in
 from tests.organizing.conftest import current_districts
 from tests.organizing.test_pages import text
@@ -71,18 +72,16 @@ def test_another_vintage_counts_people_inside_its_districts(ny_organizer, vintag
     filters, errors = CoverageFilters.from_query(QueryDict("vintage=2032"))
     assert errors == {} and filters.vintages == {"sldl": "2032"}
 
+    counts = {row["geoid"]: row for row in district_rows(scope=ny_organizer.scope, filters=filters, layer_key="sldl")}
     counts = {
-        row["geoid"]: row
-        for row in district_counts(user=ny_organizer, filters=filters, chamber="sldl").values(
-            "geoid", "candidates", "volunteers", "status"
-        )
+        geoid: {k: row[k] for k in ("geoid", "candidates", "volunteers", "status")} for geoid, row in counts.items()
     }
     assert counts == {
         "36901": {"geoid": "36901", "candidates": 2, "volunteers": 0, "status": "candidate"},
         "36902": {"geoid": "36902", "candidates": 0, "volunteers": 1, "status": "volunteers"},
     }
 
-    summary = coverage_summary_build(user=ny_organizer, filters=filters)
+    summary = coverage_summary_build(scope=ny_organizer.scope, filters=filters)
     assert summary["chambers"]["sldl"] == {
         "covered": 1,
         "total": 2,
@@ -97,7 +96,7 @@ def test_another_vintage_counts_people_inside_its_districts(ny_organizer, vintag
     assert summary["vintages"]["sldl"] == "2032"
     # The other chambers stay on their current maps.
     assert summary["chambers"]["sldu"]["total"] == 63
-    current = coverage_summary_build(user=ny_organizer, filters=CoverageFilters())
+    current = coverage_summary_build(scope=ny_organizer.scope, filters=CoverageFilters())
     assert current["chambers"]["sldl"]["total"] == 150
 
 

@@ -112,6 +112,23 @@ def test_organizer_of_another_state_cannot_be_assigned(client, ny_organizer):
     assert response.status_code == 400
 
 
+def test_a_refused_change_saves_nothing_of_the_same_request(client, ny_organizer):
+    """One PATCH is one transaction: the stage does not move when the assignment is refused."""
+    candidate = located(EMPIRE_STATE)
+    vermonter = OrganizerFactory(states=["VT"])
+    headers = auth(ny_organizer)
+    response = client.patch(
+        f"/api/v1/candidates/{candidate.pk}/",
+        {"stage": "contacted", "note": "called", "organizer": vermonter.email, "notes": "keen"},
+        content_type="application/json",
+        **headers,
+    )
+    assert response.status_code == 400
+    assert response.json() == {"errors": {"organizer": ["That organizer does not work in this candidate's state."]}}
+    answer = client.get(f"/api/v1/candidates/{candidate.pk}/", **headers).json()
+    assert (answer["stage"], answer["notes"], answer["history"]) == ("new", "", [])
+
+
 def test_state_organizer_never_sees_another_states_candidates(client, ny_organizer):
     vermont = located(MONTPELIER, state="VT", zip="05602")
     headers = auth(ny_organizer)

@@ -14,8 +14,8 @@ from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from accounts.models import User
 from districts.geocoding import cache_key
-from organizing.models import User
 from pipeline.models import Candidacy, Introduction, Nomination, StageChange
 from signups import outbox
 from signups.models import OutboxEmail, PendingChange, SignUp, Submission

@@ -19,8 +19,8 @@ from django.core.validators import validate_email
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
+from accounts.services import organizer_save, organizer_totp_reset
 from districts.states import BY_USPS
-from organizing.models import User
 
 
 class Command(BaseCommand):
@@ -51,36 +51,18 @@ class Command(BaseCommand):
             raise CommandError(f"unknown state code(s): {', '.join(unknown)}")
         if states is not None and not codes:
             raise CommandError("--states needs at least one state code")
-        user, created = User.objects.get_or_create(email=User.objects.normalize_email(email).lower())
-        user.states = [] if all_states else codes
-        user.all_states = all_states
-        if password:
-            user.set_password(password)
-        elif created:
-            user.set_unusable_password()
-        user.save()
+        user, created = organizer_save(email=email, states=codes, all_states=all_states, password=password)
         scope = "all states" if all_states else ", ".join(codes)
         self.stdout.write(f"{'Created' if created else 'Updated'} organizer {user.email} ({scope})")
         if token:
             key = Token.objects.get_or_create(user=user)[0].key
             self.stdout.write(f"API token: {key}")
         if totp:
-            self._totp(user)
-
-    def _totp(self, user):
-        from allauth.mfa.adapter import get_adapter
-        from allauth.mfa.models import Authenticator
-        from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
-        from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-
-        replaced = Authenticator.objects.filter(
-            user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES]
-        ).delete()[0]
-        if replaced:
-            self.stdout.write("Replaced the organizer's earlier TOTP authenticator and recovery codes.")
-        secret = generate_totp_secret()
-        TOTP.activate(user, secret)
-        codes = RecoveryCodes.activate(user).get_unused_codes()
-        self.stdout.write(f"TOTP secret: {secret}")
-        self.stdout.write(f"TOTP URL (for an authenticator app): {get_adapter().build_totp_url(user, secret)}")
-        self.stdout.write(f"Recovery codes (each works once instead of a TOTP code): {' '.join(codes)}")
+            setup = organizer_totp_reset(user=user)
+            if setup.replaced:
+                self.stdout.write("Replaced the organizer's earlier TOTP authenticator and recovery codes.")
+            self.stdout.write(f"TOTP secret: {setup.secret}")
+            self.stdout.write(f"TOTP URL (for an authenticator app): {setup.url}")
+            self.stdout.write(
+                f"Recovery codes (each works once instead of a TOTP code): {' '.join(setup.recovery_codes)}"
+            )

@@ -1,0 +1,78 @@
+"""Districts with their counts, for pages: a layer's list, one district, and the filter form's choices."""
+
+from django.db import connection
+
+from accounts.scope import Scope
+from districts.models import BoundarySet, District
+from districts.states import BY_FIPS, BY_USPS
+
+from .engine import district_rows
+from .filters import CoverageFilters
+from .layers import BY_KEY, LAYERS
+
+# District fields a page shows; the geometry stays in the database.
+LIST_FIELDS = ("id", "boundary_set_id", "chamber", "state", "code", "geoid", "ocd_id", "name", "seats", "voting")
+EXTRAS = ("candidates", "filed", "volunteers", "status", "vintage", "is_current")
+
+
+def _districts(rows: list[dict]) -> list[District]:
+    names = [field.attname for field in District._meta.concrete_fields if field.attname in LIST_FIELDS]
+    districts = []
+    for row in rows:
+        district = District.from_db(connection.alias, names, [row[name] for name in names])
+        for extra in EXTRAS:
+            setattr(district, extra, row.get(extra))
+        districts.append(district)
+    return districts
+
+
+def district_list(
+    *, scope: Scope, filters: CoverageFilters, layer_key: str, state: str | None = None
+) -> list[District]:
+    """A layer's countable districts that ``scope`` may see (``LIST_FIELDS`` loaded), each with
+    ``candidates``, ``filed``, ``volunteers``, ``status``, ``vintage`` and ``is_current``. One query."""
+    fields = (*LIST_FIELDS, "vintage", "is_current")
+    return _districts(district_rows(scope=scope, filters=filters, layer_key=layer_key, state=state, fields=fields))
+
+
+def coverage_district(*, scope: Scope, filters: CoverageFilters, layer_key: str, geoid: str) -> District | None:
+    """The district ``geoid`` of a layer (current maps, or the filters' vintage) with its counts,
+    if ``scope`` may see it; None otherwise. One query, over its state's people only."""
+    state = BY_FIPS.get(geoid[:2])  # a GEOID starts with its state's FIPS code
+    if layer_key not in BY_KEY or state is None:
+        return None
+    found = [
+        district
+        for district in district_list(scope=scope, filters=filters, layer_key=layer_key, state=state.usps)
+        if district.geoid == geoid
+    ]
+    return found[0] if found else None
+
+
+def visible_states(*, scope: Scope, filters: CoverageFilters) -> list[str]:
+    """USPS codes ``scope`` may see, narrowed by ``filters.states``."""
+    allowed = scope.within(BY_USPS)
+    return [code for code in allowed if code in filters.states] if filters.states else allowed
+
+
+def vintage_choices() -> list[dict]:
+    """Every loaded vintage with its layers, current ones marked: ``[{"vintage", "chambers",
+    "current"}]``, newest first. One query."""
+    vintages: dict[str, dict] = {}
+    for key, vintage, is_current in (
+        # Only the layers coverage counts (coverage.layers); counties, places and school
+        # districts are loaded but not counted yet.
+        BoundarySet.objects.filter(chamber__in=list(BY_KEY))
+        .order_by()
+        .values_list("chamber", "vintage", "is_current")
+        .distinct()
+    ):
+        entry = vintages.setdefault(vintage, {"vintage": vintage, "chambers": set(), "current": False})
+        entry["chambers"].add(key)
+        entry["current"] = entry["current"] or is_current
+    order = [each.key for each in LAYERS]
+    return sorted(
+        ({**entry, "chambers": [key for key in order if key in entry["chambers"]]} for entry in vintages.values()),
+        key=lambda entry: entry["vintage"],
+        reverse=True,
+    )

@@ -1,0 +1,174 @@
+"""Public JSON API: ``/api/v1/public/coverage/`` and ``/api/v1/public/districts/``.
+
+No authentication, the same answer for everyone, shared-cache headers and ETags
+(``public_site.http``). Statuses and figures only: no filter narrows an answer below a
+whole district (the only parameters are a place for the finder), and no answer
+carries a count of people in a district or a state.
+"""
+
+import json
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.views import APIView
+
+from berniecrat.api import ErrorsSerializer
+from districts.zipcodes import clean_zip
+
+from .coverage import CHAMBERS, public_snapshot
+from .http import memoized, public_response
+from .selectors import place_at_point, place_at_zip
+
+JSON = "application/json"
+STATUS_HELP = "none: nobody wants to run here yet; candidate: someone wants to run here; filed: a candidate has filed."
+
+_FIGURES = inline_serializer(
+    "PublicCoverageFigures",
+    {
+        "covered": serializers.IntegerField(help_text="Districts where someone wants to run."),
+        "total": serializers.IntegerField(help_text="Districts counted (no Census placeholder areas)."),
+        "percent": serializers.FloatField(allow_null=True, help_text="covered / total in percent, one decimal."),
+        "filed": serializers.IntegerField(help_text="Districts with a candidate who has filed or is on the ballot."),
+        "filed_percent": serializers.FloatField(allow_null=True, help_text="filed / total in percent, one decimal."),
+    },
+)
+_CHAMBERS = inline_serializer("PublicCoverageChambers", dict.fromkeys(CHAMBERS, _FIGURES))
+
+
+def _body(data) -> bytes:
+    return json.dumps(data, separators=(",", ":")).encode()
+
+
+class PublicCoverageApi(APIView):
+    """How many districts of each chamber have someone who wants to run, nationally and per state."""
+
+    authentication_classes = []
+    permission_classes = []
+
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "PublicCoverage",
+                {
+                    "updated_at": serializers.DateTimeField(help_text="When these figures were counted (UTC)."),
+                    "supporters": inline_serializer(
+                        "PublicSupporters",
+                        {
+                            "run": serializers.IntegerField(help_text="Confirmed supporters who want to run."),
+                            "volunteer": serializers.IntegerField(help_text="Confirmed volunteers, nationwide only."),
+                        },
+                    ),
+                    "chambers": _CHAMBERS,
+                    "states": inline_serializer(
+                        "PublicStateCoverage",
+                        {
+                            "state": serializers.CharField(help_text="USPS code."),
+                            "name": serializers.CharField(),
+                            **dict.fromkeys(CHAMBERS, _FIGURES),
+                        },
+                        many=True,
+                    ),
+                },
+            )
+        },
+    )
+    def get(self, request):
+        snapshot = public_snapshot()
+
+        def build() -> bytes:
+            return _body(
+                {
+                    "updated_at": snapshot.built_at.isoformat(),
+                    "supporters": snapshot.supporters,
+                    "chambers": snapshot.chambers,
+                    "states": snapshot.states,
+                }
+            )
+
+        body, etag = memoized(snapshot.version, "api:coverage", build)
+        return public_response(request._request, body, content_type=JSON, etag=etag)
+
+
+class PlaceQuerySerializer(serializers.Serializer):
+    """A point (``lat`` and ``lng``) or a ``zip``: exactly one of the two."""
+
+    lat = serializers.FloatField(min_value=-90, max_value=90, required=False, help_text="Latitude, WGS 84.")
+    lng = serializers.FloatField(min_value=-180, max_value=180, required=False, help_text="Longitude, WGS 84.")
+    zip = serializers.CharField(required=False, help_text="Five-digit ZIP code (ZIP+4 accepted).")
+
+    def validate_zip(self, value):
+        zip5 = clean_zip(value)
+        if zip5 is None:
+            raise serializers.ValidationError("Enter a five-digit ZIP code.")
+        return zip5
+
+    def validate(self, data):
+        point = "lat" in data or "lng" in data
+        if point and not ("lat" in data and "lng" in data):
+            raise serializers.ValidationError({"lat": ["Give both lat and lng."]})
+        if point == ("zip" in data):
+            raise serializers.ValidationError({"non_field_errors": ["Give lat and lng, or zip."]})
+        return data
+
+
+_DISTRICT = inline_serializer(
+    "PublicDistrict",
+    {
+        "geoid": serializers.CharField(),
+        "name": serializers.CharField(),
+        "state": serializers.CharField(),
+        "status": serializers.ChoiceField(choices=["none", "candidate", "filed"], help_text=STATUS_HELP),
+    },
+    allow_null=True,
+)
+
+
+class PublicDistrictsApi(APIView):
+    """The visitor's district in each chamber with its status, for a point or a ZIP code.
+
+    ``quality`` says how the place was found: ``point``, ``zip`` (the ZIP code's centre),
+    ``ambiguous`` (the ZIP spans several congressional districts, so its centre may be
+    in the wrong one) or ``none`` (an unknown ZIP: no districts).
+    """
+
+    authentication_classes = []
+    permission_classes = []
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("lat", float, description="Latitude, WGS 84 (with lng)."),
+            OpenApiParameter("lng", float, description="Longitude, WGS 84 (with lat)."),
+            OpenApiParameter("zip", str, description="ZIP code (instead of lat/lng)."),
+        ],
+        responses={
+            200: inline_serializer(
+                "PublicDistricts",
+                {
+                    "quality": serializers.ChoiceField(choices=["point", "zip", "ambiguous", "none"]),
+                    **dict.fromkeys(CHAMBERS, _DISTRICT),
+                },
+            ),
+            400: ErrorsSerializer,
+        },
+    )
+    def get(self, request):
+        query = PlaceQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        if "zip" in data:
+            place = place_at_zip(zip_code=data["zip"])
+        else:
+            place = place_at_point(lat=data["lat"], lng=data["lng"])
+        answer = {"quality": place.quality}
+        for chamber, district in place.ordered():
+            answer[chamber] = (
+                None
+                if district is None
+                else {
+                    "geoid": district.geoid,
+                    "name": district.name,
+                    "state": district.state,
+                    "status": district.status,
+                }
+            )
+        return public_response(request._request, _body(answer), content_type=JSON)

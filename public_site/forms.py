@@ -1,0 +1,42 @@
+"""The "find your districts" form: validation only (``views.find`` looks the place up)."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from signups import validation
+from signups.forms import STATE_CHOICES, AddressFieldsMixin
+
+
+class FindForm(AddressFieldsMixin, forms.Form):
+    """A ZIP code, an address, or a point from the browser's location (hidden fields filled by
+    static/js/locate.js). The address is only looked up, never stored."""
+
+    street = forms.CharField(label=_("Street address (optional)"), max_length=200, required=False)
+    city = forms.CharField(label=_("City or town (optional)"), max_length=100, required=False)
+    state = forms.ChoiceField(label=_("State (optional)"), choices=STATE_CHOICES, required=False)
+    zip = forms.CharField(label=_("ZIP code"), max_length=10, required=False)
+    lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
+    lng = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
+
+    def clean_zip(self):
+        value = self.cleaned_data["zip"].strip()
+        return validation.normalize_zip(value) if value else ""
+
+    def clean(self):
+        data = super().clean()
+        has_point = data.get("lat") is not None and data.get("lng") is not None
+        if (data.get("lat") is None) != (data.get("lng") is None):
+            raise ValidationError(_("A map location needs both latitude and longitude."))
+        if not has_point and not data.get("zip") and "zip" not in self.errors:
+            self.add_error("zip", _("Enter a ZIP code, or use your current location."))
+        self.check_zip_state(data)
+        return data
+
+    def point(self) -> tuple[float, float] | None:
+        lat, lng = self.cleaned_data.get("lat"), self.cleaned_data.get("lng")
+        return (lat, lng) if lat is not None and lng is not None else None
+
+    def prefill(self) -> dict:
+        """What the sign-up forms are opened with ("Be the first to run here"): the address as typed."""
+        return {name: self.cleaned_data.get(name) for name in ("street", "city", "state", "zip", "lat", "lng")}

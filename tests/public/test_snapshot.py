@@ -1,0 +1,44 @@
+"""The public snapshot: rebuilt at most once a minute, by one process at a time."""
+
+import dataclasses
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from public_site import coverage
+from tests.factories import signup_in
+
+from .conftest import BURLINGTON, district_at
+
+pytestmark = pytest.mark.django_db
+
+
+def _aged(snapshot, seconds: float):
+    return dataclasses.replace(snapshot, built_at=snapshot.built_at - timedelta(seconds=seconds))
+
+
+def test_a_fresh_snapshot_is_served_without_counting_again(django_assert_num_queries):
+    coverage.public_snapshot()
+    coverage._held = None  # another process: it has only Redis
+    with django_assert_num_queries(0):
+        coverage.public_snapshot()
+
+
+def test_an_old_snapshot_is_rebuilt_with_new_sign_ups():
+    key = coverage._cache_key()
+    cache.set(key, _aged(coverage.snapshot_build(), coverage.SNAPSHOT_SECONDS + 1), 600)
+    signup_in(district_at("cd", *BURLINGTON), confirmed_at=timezone.now())
+    coverage._held = None
+    assert coverage.public_snapshot().chambers["cd"]["covered"] == 1
+
+
+def test_while_one_process_rebuilds_the_others_serve_the_old_snapshot(django_assert_num_queries):
+    key = coverage._cache_key()
+    old = _aged(coverage.snapshot_build(), coverage.SNAPSHOT_SECONDS + 1)
+    cache.set(key, old, 600)
+    cache.add(f"{key}:building", 1, 30)  # another process is rebuilding
+    coverage._held = None
+    with django_assert_num_queries(0):
+        assert coverage.public_snapshot().built_at == old.built_at
