@@ -110,7 +110,7 @@ def test_thank_you_page_is_the_same_whether_the_email_was_known_or_not(client):
     pages = []
     for email in ("known@example.org", "new@example.org"):
         client.cookies.clear()
-        form = dict(RUN_FORM, email=email, started=shown_token())
+        form = dict(RUN_FORM, email=email, started=shown_token(), lat="40.7484", lng="-73.9857")
         pages.append(text(client.post("/run/", form, follow=True)))
     assert pages[0] == pages[1]
     assert "New York Congressional District 12" in pages[0] and "Vermont" not in pages[0]
