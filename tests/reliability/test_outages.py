@@ -215,7 +215,9 @@ def test_mail_server_down_emails_sent_after_it_returns_each_exactly_once(broker,
         swept = requeue_all()
         wait_until(lambda: len(smtp.mailbox.messages) >= 20, timeout=90, message="20 emails")
         per_address = mailed_once_each(smtp.mailbox, emails)
-    assert swept["emails"] == 20
+    # The sweeper hands over every unsent email not claimed at that instant; a Celery retry due at
+    # the same moment may claim one first and send it itself. Either way each goes exactly once.
+    assert 0 < swept["emails"] <= 20
     assert per_address == Counter(dict.fromkeys(emails, 1))
     assert rows.filter(sent_at__isnull=False).count() == 20
     report(
