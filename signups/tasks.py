@@ -9,6 +9,7 @@ read them from the database.)
 """
 
 from celery import shared_task
+from celery.utils.time import get_exponential_backoff_interval
 
 from districts.geocoding import GeocoderUnavailable
 
@@ -30,17 +31,26 @@ def locate_signups_batch(signup_ids: list[int]) -> int:
     return locating.signups_locate_batch(signup_ids=signup_ids)
 
 
-@shared_task(
-    bind=True, autoretry_for=(OSError,), retry_backoff=10, retry_backoff_max=900, retry_jitter=True, max_retries=10
-)
-def send_email(self, email_id: int) -> bool:
-    """Every email (the outbox's rows), whatever its kind."""
-    # SMTP failures are OSErrors (smtplib.SMTPException included), retried with backoff.
-    try:
-        return outbox.email_send(email_id=email_id)
-    except outbox.EmailInProgress as busy:
-        # Another run holds the claim (or held it and died): look again when it expires.
-        raise self.retry(countdown=busy.retry_in, exc=busy) from None
+@shared_task(bind=True, retry_backoff=10, retry_backoff_max=900, retry_jitter=True, max_retries=10)
+def send_emails(self, email_ids: list[int]) -> int:
+    """Every email (the outbox's rows), whatever its kind, a chunk at a time; returns how many went.
+
+    An SMTP failure (an OSError, smtplib's included) retries the rest of the chunk with backoff:
+    the ones already sent stay sent. An email another run holds the claim on is looked at
+    again, alone, when that claim expires.
+    """
+    sent = 0
+    for position, email_id in enumerate(email_ids):
+        try:
+            sent += outbox.email_send(email_id=email_id)
+        except outbox.EmailInProgress as busy:
+            self.apply_async(args=[[email_id]], countdown=busy.retry_in)
+        except OSError as exc:
+            countdown = get_exponential_backoff_interval(
+                self.retry_backoff, self.request.retries, self.retry_backoff_max, self.retry_jitter
+            )
+            raise self.retry(args=[email_ids[position:]], exc=exc, countdown=countdown) from None
+    return sent
 
 
 @shared_task

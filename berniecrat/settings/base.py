@@ -260,7 +260,7 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = {"celery": {}, "email": {}}
 CELERY_TASK_ROUTES = {
     # Every email of the outbox (signups.outbox), whatever its kind.
-    "signups.tasks.send_email": {"queue": "email"},
+    "signups.tasks.send_emails": {"queue": "email"},
     "calls.tasks.send_caller_invitation": {"queue": "email"},
 }
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -294,6 +294,9 @@ EMAIL_CLAIM_TIMEOUT = env.int("EMAIL_CLAIM_TIMEOUT", default=600)
 # Seconds after which the sweeper hands an email over again that was handed to Celery but never
 # sent (the task was lost with a broker restart or a worker).
 EMAIL_REQUEUE_AFTER = env.int("EMAIL_REQUEUE_AFTER", default=300)
+# Emails per task handed to the email workers: fewer broker round trips for a batch, while one
+# chunk's last email waits at most this many sends behind its first.
+EMAIL_CHUNK_SIZE = env.int("EMAIL_CHUNK_SIZE", default=20)
 
 # --- Sign-up intake (signups.services.intake; manage.py run_intake) ----------------
 # Submissions an intake worker applies per transaction.

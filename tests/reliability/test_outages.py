@@ -201,7 +201,7 @@ def test_mail_server_down_emails_sent_after_it_returns_each_exactly_once(broker,
         process_intake()
         rows = OutboxEmail.objects.filter(kind="confirmation")
         # The worker tries, fails (connection refused), gives the claim back and retries later.
-        wait_until(lambda: worker.log.read_text().count("retry") >= 5, timeout=30, message="SMTP failures retried")
+        wait_until(lambda: worker.log.read_text().count("retry") >= 1, timeout=30, message="SMTP failure retried")
         time.sleep(3)  # "a while"
         assert not rows.filter(sent_at__isnull=False).exists()
         # Every failed attempt gives its claim back (a retry may hold one for an instant).
@@ -276,7 +276,7 @@ def test_every_kind_of_email_survives_a_broker_and_a_mail_server_outage_and_goes
         broker.start()
         wait_until(lambda: worker_pings(worker), timeout=60, message="worker reconnect")
         assert requeue_all()["emails"] == 5
-        wait_until(lambda: worker.log.read_text().count("retry") >= 5, timeout=60, message="SMTP failures retried")
+        wait_until(lambda: worker.log.read_text().count("retry") >= 1, timeout=60, message="SMTP failure retried")
         wait_until(
             lambda: not OutboxEmail.objects.filter(claimed_at__isnull=False).exists(), timeout=15, message="claims back"
         )

@@ -8,7 +8,7 @@ from signups import tasks
 
 
 @pytest.mark.parametrize(
-    "task", [tasks.locate_signup, tasks.locate_signups_batch, tasks.send_email], ids=lambda t: t.name
+    "task", [tasks.locate_signup, tasks.locate_signups_batch, tasks.send_emails], ids=lambda t: t.name
 )
 def test_task_is_acked_late_rejected_on_worker_loss_and_retried_with_bounded_backoff(task):
     assert task.acks_late is True
@@ -16,7 +16,7 @@ def test_task_is_acked_late_rejected_on_worker_loss_and_retried_with_bounded_bac
     assert 0 < task.max_retries <= 10
     assert task.retry_backoff and task.retry_backoff_max and task.retry_jitter
     assert all(
-        arg in ("signup_id", "signup_ids", "email_id", "self") for arg in task.__wrapped__.__code__.co_varnames[:2]
+        arg in ("signup_id", "signup_ids", "email_ids", "self") for arg in task.__wrapped__.__code__.co_varnames[:2]
     )
 
 

@@ -1,5 +1,6 @@
 """The work that follows a sign-up: geocoding, the outbox's confirmation email, unsubscribing, the sweeper."""
 
+import ast
 import json
 from datetime import timedelta
 
@@ -159,7 +160,7 @@ def test_sweeper_requeues_work_that_never_left(celery_without_worker):
     for raw in queued_messages(redis.Redis.from_url(celery_without_worker)):
         headers = json.loads(raw)["headers"]
         queued.add((headers["task"].rsplit(".", 1)[1], headers["argsrepr"]))
-    assert {("locate_signup", f"({waiting.pk},)"), ("send_email", f"({unsent_email},)")} <= queued
+    assert {("locate_signup", f"({waiting.pk},)"), ("send_emails", f"([{unsent_email}],)")} <= queued
     assert OutboxEmail.objects.get(pk=unsent_email).queued_at is not None
 
 
@@ -238,8 +239,20 @@ def test_every_email_goes_to_its_own_queue(celery_without_worker):
         queue: [json.loads(raw)["headers"]["task"] for raw in broker.lrange(queue, 0, -1)]
         for queue in ("celery", "email")
     }
-    assert tasks_in["email"] == ["signups.tasks.send_email"]
+    assert tasks_in["email"] == ["signups.tasks.send_emails"]
     assert tasks_in["celery"] == ["signups.tasks.locate_signup"]
+
+
+def test_a_batch_of_emails_is_handed_over_in_chunks_each_once(celery_without_worker, settings):
+    """An intake batch's confirmations cost a broker round trip per chunk, not per email."""
+    settings.EMAIL_CHUNK_SIZE = 20
+    ids = [confirmation(SignUpFactory()) for _ in range(45)]
+    assert outbox.publish_emails(ids) == ids
+    broker = redis.Redis.from_url(celery_without_worker)
+    chunks = [ast.literal_eval(json.loads(raw)["headers"]["argsrepr"])[0] for raw in broker.lrange("email", 0, -1)]
+    assert sorted(len(chunk) for chunk in chunks) == [5, 20, 20]
+    assert sorted(pk for chunk in chunks for pk in chunk) == ids
+    assert not OutboxEmail.objects.filter(pk__in=ids, queued_at__isnull=True).exists()
 
 
 def test_the_hand_over_stamp_is_not_a_durable_commit(celery_without_worker):

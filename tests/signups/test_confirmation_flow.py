@@ -15,7 +15,7 @@ from rest_framework.authtoken.models import Token
 
 from signups import outbox
 from signups.models import LocationQuality, OutboxEmail, SignUp
-from signups.tasks import send_email
+from signups.tasks import send_emails
 from tests.factories import OrganizerFactory, SignUpFactory
 from tests.plugins.processes import WORKER_APP_NAME
 from tests.signups.conftest import RUN_FORM, fresh, process_intake
@@ -90,13 +90,13 @@ def queued_confirmation(signup) -> int:
 
 def test_worker_keeps_its_database_connection_and_replaces_one_postgresql_dropped(celery_worker, worker_mailbox):
     first, second, third = SignUpFactory.create_batch(3)
-    send_email.delay(queued_confirmation(first))
+    send_emails.delay([queued_confirmation(first)])
     worker_mailbox.wait_for_to(first.email, 1)
     backends = worker_backends()
     assert len(backends) == 1
 
     # A second email goes out on the same connection: no new connection per task.
-    send_email.delay(queued_confirmation(second))
+    send_emails.delay([queued_confirmation(second)])
     worker_mailbox.wait_for_to(second.email, 1)
     assert worker_backends() == backends
 
@@ -104,7 +104,7 @@ def test_worker_keeps_its_database_connection_and_replaces_one_postgresql_droppe
     # on a new connection, without waiting for a retry or the sweeper.
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_terminate_backend(%s)", backends)
-    send_email.delay(queued_confirmation(third))
+    send_emails.delay([queued_confirmation(third)])
     assert len(worker_mailbox.wait_for_to(third.email, 1, timeout=10)) == 1
     wait_until(lambda: SignUp.objects.filter(pk=third.pk, confirmation_sent_at__isnull=False).exists())
     assert worker_backends() not in ([], backends)

@@ -78,7 +78,7 @@ def test_street_address_is_left_for_the_geocoding_task(
     assert signup.located_at is None and signup.cd is None
     assert len(callbacks) == 2  # after the batch's commit: hand over the geocoding, and the email
     queued = [json.loads(m)["headers"]["task"] for m in queued_messages(redis.Redis.from_url(celery_without_worker))]
-    assert sorted(queued) == ["signups.tasks.locate_signup", "signups.tasks.send_email"]
+    assert sorted(queued) == ["signups.tasks.locate_signup", "signups.tasks.send_emails"]
     signup.refresh_from_db()
     assert signup.follow_up_queued_at is not None  # handed over: the sweeper leaves it alone
 
