@@ -10,4 +10,5 @@ urlpatterns = [
     path("coverage/", views.coverage, name="coverage"),
     path("coverage/<str:state>/", views.state, name="state"),
     path("find/", views.find, name="find"),
+    path("thanks/", views.thanks, name="thanks"),
 ]

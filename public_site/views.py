@@ -15,7 +15,7 @@ travels in the body, never in a URL, and is stored only if the visitor signs up.
 
 from django.conf import settings
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse, translate_url
 from django.utils.translation import get_language
@@ -25,13 +25,14 @@ from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_http_methods
 
 from berniecrat import ratelimit
-from berniecrat.middleware import mark_personal
+from berniecrat.middleware import mark_personal, personal_data
 from districts.states import BY_USPS
+from signups import thanks as thanks_cookie
 
 from .coverage import CHAMBERS, Snapshot, public_map_bounds, public_snapshot
 from .forms import FindForm
 from .http import memoized, public_response
-from .selectors import Place, place_at_address, place_at_point, place_at_zip
+from .selectors import Place, place_at_address, place_at_point, place_at_zip, public_districts_of
 from .share import SHARE_SECONDS, share_chamber, share_image
 
 HTML = "text/html; charset=utf-8"
@@ -284,3 +285,15 @@ def share(request, name: str, language: str):
         raise Http404("No districts loaded for this state.")
     png = share_image(snapshot, state=code, language=language)
     return public_response(request, png, content_type="image/png")
+
+
+@personal_data
+def thanks(request):
+    """After a sign-up: what happens next, and the public statuses of the submitted location's
+    districts. The same page whoever the email belongs to (signups.thanks says why it can be)."""
+    submitted = thanks_cookie.submission_recalled(request)
+    if submitted is None:
+        return redirect("signups:run")
+    found = submitted["location_districts"]
+    rows = place_rows(Place(districts=public_districts_of(found), quality="point")) if found else []
+    return render(request, "public/thanks.html", {**submitted, "rows": rows})

@@ -12,7 +12,6 @@ Links in our emails open a page with a button; only its POST changes anything.
 """
 
 from django.conf import settings
-from django.core import signing
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -23,21 +22,13 @@ from django.views.generic import FormView
 
 from berniecrat import ratelimit
 from berniecrat.middleware import mark_personal, personal_data
-from districts.models import ZipCode
 
-from . import tokens
+from . import thanks, tokens
 from .forms import RunForm, VolunteerForm
 from .models import SignUp, Source
-from .selectors import location_districts
 from .services.confirmation import pending_change_apply, pending_change_current, signup_confirm, signup_unsubscribe
 from .services.intake import submission_create
 
-# The thank-you page learns the submitted location from a signed cookie, not the database or
-# a session row: storing the submission stays the request's only write, and nothing of it
-# reaches the URL.
-THANKS_COOKIE = "signup_submitted"
-THANKS_SALT = "signups.views.thanks"
-THANKS_MAX_AGE = 3600
 # Fields a sign-up form may be opened with (public "find your districts": "Be the first to run here").
 PREFILL_FIELDS = ("street", "city", "state", "zip", "lat", "lng")
 
@@ -115,16 +106,8 @@ class SignUpView(RateLimitedFormMixin, FormView):
             language=get_language()[:2],
             source=Source.FORM,
         )
-        response = redirect("signups:thanks")
-        response.set_signed_cookie(
-            THANKS_COOKIE,
-            signing.dumps({"kind": form.kind, "point": location, "zip": form.cleaned_data["zip"]}, compress=False),
-            salt=THANKS_SALT,
-            max_age=THANKS_MAX_AGE,
-            secure=settings.SESSION_COOKIE_SECURE,
-            httponly=True,
-            samesite="Lax",
-        )
+        response = redirect("public:thanks")
+        thanks.submission_remember(response, kind=form.kind, point=location, zip_code=form.cleaned_data["zip"])
         return response
 
 
@@ -136,25 +119,6 @@ class RunView(SignUpView):
 class VolunteerView(SignUpView):
     form_class = VolunteerForm
     extra_context = {"kind": "volunteer"}
-
-
-@personal_data
-def thanks(request):
-    """The same page for every sign-up: what happens next, and the districts of the submitted location."""
-    try:
-        submitted = signing.loads(request.get_signed_cookie(THANKS_COOKIE, salt=THANKS_SALT, max_age=THANKS_MAX_AGE))
-    except (KeyError, signing.BadSignature):
-        return redirect("signups:run")
-    point = tuple(submitted["point"]) if submitted.get("point") else None
-    zip_row = None if point else ZipCode.objects.filter(zip=submitted.get("zip", "")).first()
-    context = {
-        "kind": submitted.get("kind"),
-        # Districts of the location just submitted (a map point, or an unambiguous ZIP's centre),
-        # {chamber: District | None} or None: never anything stored about a person.
-        "location_districts": location_districts(point=point, zip_row=zip_row),
-        "from_zip": point is None,
-    }
-    return render(request, "signups/thanks.html", context)
 
 
 @method_decorator(personal_data, name="dispatch")
