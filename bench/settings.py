@@ -7,7 +7,7 @@ settings already read:
 
 * ``DJANGO_SECURE_SSL_REDIRECT=0``: the load generator speaks plain HTTP on loopback
   and sends ``X-Forwarded-Proto: https`` as the TLS-terminating proxy would;
-* ``DJANGO_ALLOWED_HOSTS``: loopback names only;
+* ``DJANGO_ALLOWED_HOSTS``: loopback names only; ``TRUSTED_PROXY_COUNT=0`` (no proxy);
 * ``DATABASE_URL`` defaults to the bench database ``berniecrat_bench``;
 * ``REDIS_URL`` defaults to Redis database 9, so the bench's queue and cache never meet
   a developer's ``make run`` (database 0) or the test suite's (13-15);
@@ -25,6 +25,8 @@ os.environ.setdefault("SITE_URL", "https://127.0.0.1")
 os.environ.setdefault("DATABASE_URL", "postgis://postgres@127.0.0.1:5432/berniecrat_bench")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
 os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
+# The load generator talks to gunicorn directly: no proxy in front.
+os.environ.setdefault("TRUSTED_PROXY_COUNT", "0")
 
 from berniecrat.settings.production import *  # noqa: E402,F403
 

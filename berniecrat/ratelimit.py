@@ -9,7 +9,7 @@ counters hold no personal data.
 
 Settings (from the environment, see ``settings.base``): ``RATELIMIT_ENABLE`` (``0``
 turns every limit off, e.g. for load tests), the rates, and
-``RATELIMIT_TRUSTED_PROXY_COUNT``: how many reverse proxies of ours stand in front of
+``TRUSTED_PROXY_COUNT``: how many reverse proxies of ours stand in front of
 the site and append to ``X-Forwarded-For``. The client address is then the one
 that many entries from the right; with 0 (the default) the header is ignored and
 ``REMOTE_ADDR`` used, since anyone can send that header.
@@ -63,7 +63,7 @@ def enabled() -> bool:
 
 
 def client_ip(request) -> str:
-    """The client's address: ``REMOTE_ADDR``, or the entry ``RATELIMIT_TRUSTED_PROXY_COUNT``
+    """The client's address: ``REMOTE_ADDR``, or the entry ``TRUSTED_PROXY_COUNT``
     places from the right of ``X-Forwarded-For`` when our own proxies stand in front.
 
     Each trusted proxy appends the address it got the request from, so entries further
@@ -71,7 +71,7 @@ def client_ip(request) -> str:
     than proxies, or an entry that is no address, falls back to ``REMOTE_ADDR``.
     """
     remote = request.META.get("REMOTE_ADDR", "") or ""
-    hops = settings.RATELIMIT_TRUSTED_PROXY_COUNT
+    hops = settings.TRUSTED_PROXY_COUNT
     if hops > 0:
         forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
         forwarded = [part for part in forwarded if part]
@@ -84,7 +84,8 @@ def client_ip(request) -> str:
     return remote
 
 
-def _ip_bucket(ip: str) -> str:
+def client_bucket_of(ip: str) -> str:
+    """What a limit counts an address as: itself, an IPv6 address's /64, a mapped IPv4 as IPv4."""
     try:
         address = ipaddress.ip_address(ip)
     except ValueError:
@@ -133,7 +134,7 @@ def _incr(key: str, ttl: int) -> int:
 
 
 def hit_ip(scope: str, request, rate: str | Rate) -> Verdict:
-    return hit(f"{scope}_ip", _ip_bucket(client_ip(request)), rate)
+    return hit(f"{scope}_ip", client_bucket_of(client_ip(request)), rate)
 
 
 def hit_email(scope: str, email: str, rate: str | Rate) -> Verdict:

@@ -12,7 +12,7 @@ from public_site import asset_urls as public_asset_urls
 from signups import api_urls as signups_api_urls
 from signups.api.organizer import SignUpFilterSerializer
 
-from .health import healthz
+from .health import healthz, readyz
 
 # Django's admin behind the organizer rule: allauth's login (its rate limits, the
 # TOTP step), and a TOTP authenticator set up (accounts.access).
@@ -41,6 +41,7 @@ candidates_api = audited_urls(
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),

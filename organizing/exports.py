@@ -10,6 +10,7 @@ Rows come from the database in chunks (a server-side cursor) and leave as they
 are written, so an export of 100,000 people never sits in memory. Districts are
 given by OCD division ID and Census GEOID, to join with Open States and other
 civic data. Answers are ``Cache-Control: no-store``: they carry personal data.
+A bad parameter is a 400 ``{"errors": {"parameter": ["message"]}}`` (JSON, never HTML).
 """
 
 import csv
@@ -17,7 +18,7 @@ import datetime
 
 from django.db.models import Case, CharField, F, Value, When
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
@@ -122,6 +123,13 @@ def _stream(filename: str, header: list[str], rows) -> StreamingHttpResponse:
     return response
 
 
+def _bad_filters(errors: dict[str, list[str]]) -> JsonResponse:
+    # JSON like the coverage API's and the tiles' 400s: the messages quote what was typed,
+    # and as text/html a tag in a parameter would be a page of ours (a meta refresh
+    # passes the content security policy).
+    return JsonResponse({"errors": errors}, status=400)
+
+
 def _stamp() -> str:
     return timezone.localtime().strftime("%Y%m%d-%H%M")
 
@@ -132,7 +140,7 @@ def people_csv(request):
     """The people of the current view (the dashboard's filters; one district with ``chamber`` + ``district``)."""
     filters, errors = CoverageFilters.from_query(request.GET)
     if errors:
-        return HttpResponseBadRequest("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+        return _bad_filters(errors)
     chamber, geoid = request.GET.get("chamber"), request.GET.get("district")
     if geoid:
         district = coverage.coverage_district(
@@ -162,7 +170,7 @@ def districts_csv(request):
     if chamber and chamber not in HEADLINE:
         errors.setdefault("chamber", []).append("Choose cd, sldu or sldl.")
     if errors:
-        return HttpResponseBadRequest("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+        return _bad_filters(errors)
     chambers = [chamber] if chamber else list(HEADLINE)
     scope = request.user.scope
 

@@ -128,14 +128,16 @@ def pytest_runtest_setup(item):
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits():
-    """Each test starts with empty rate-limit counters (they live in Redis, across tests)."""
+    """Each test starts with empty rate-limit counters (they live in Redis, across tests):
+    ours and DRF's (``throttle_``), and allauth's login limits (``allauth:rl:``)."""
     import redis
     from django.core.cache import cache
 
     client = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
     try:
-        keys = list(client.scan_iter(match=cache.make_key("throttle_*"), count=1000))
-        if keys:
-            client.delete(*keys)
+        for pattern in ("throttle_*", "allauth:rl:*"):
+            keys = list(client.scan_iter(match=cache.make_key(pattern), count=1000))
+            if keys:
+                client.delete(*keys)
     finally:
         client.close()

@@ -28,6 +28,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.gis",
+    # allauth's passkey list (/accounts/2fa/webauthn/) loads its template tags.
+    "django.contrib.humanize",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -147,6 +149,11 @@ ACCOUNT_ADAPTER = "accounts.adapters.OrganizerAccountAdapter"
 # WebAuthn: callers (calls.access) may use a passkey as their second factor instead of an
 # authenticator app; organizers still need TOTP (accounts.access). Browsers allow WebAuthn
 # on https only, and on http://localhost when the insecure origin is allowed (development).
+# Failed logins (allauth counts each attempt, and gives it back when it succeeds): per client
+# address 10 a minute and 30 an hour, whatever the accounts; per account and address
+# (accounts.adapters keys "/key" on both) 5 in 5 minutes. An attacker thus locks out only
+# their own address; organizers elsewhere still log in (tests/security/test_login_lockout.py).
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,30/h/ip,5/5m/key"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 MFA_TOTP_ISSUER = "Berniecrat"
@@ -196,12 +203,19 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
 }
 
+# --- Client address behind proxies -------------------------------------------
+# How many reverse proxies of ours append to X-Forwarded-For in front of the site (0: the
+# header is ignored and the connection's address is the client). One number for every
+# use of the client's address: our rate limits and /readyz (berniecrat.ratelimit.client_ip)
+# and allauth's login limits (ALLAUTH_TRUSTED_PROXY_COUNT; its adapter asks client_ip too).
+# Production has no default (settings.production): behind a proxy, 0 would count every
+# visitor as the proxy, and one attacker's failed logins would lock out every organizer.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+
 # Rate limits on the public sign-up forms and API, counted in Redis (berniecrat.ratelimit).
 # RATELIMIT_ENABLE=0 turns them all off (load tests from a single address).
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
-# How many reverse proxies of ours append to X-Forwarded-For in front of the site
-# (0: the header is ignored and the connection's address is the client).
-RATELIMIT_TRUSTED_PROXY_COUNT = env.int("RATELIMIT_TRUSTED_PROXY_COUNT", default=0)
 # POST /api/v1/signups/ per client address (partners with a key are counted per partner instead).
 SIGNUP_API_RATE = env("SIGNUP_API_RATE", default="30/minute")
 # POSTs of the /run/ and /volunteer/ forms per client address (a watch party on one Wi-Fi fits).
@@ -235,6 +249,13 @@ SPECTACULAR_SETTINGS = {
     # One URL served by a view per method (berniecrat.api.by_method): each described as itself.
     "PREPROCESSING_HOOKS": ["berniecrat.api.split_by_method"],
 }
+
+# --- Health checks (berniecrat.health) ----------------------------------------
+# /readyz answers loopback clients, and others sending "Authorization: Bearer <HEALTH_TOKEN>"
+# (empty: loopback only). /healthz (liveness) is public and checks nothing outside the process.
+HEALTH_TOKEN = env("HEALTH_TOKEN", default="")
+# Seconds a worker ping's answer is reused, so a burst of readiness checks pings once.
+HEALTH_WORKER_CACHE_SECONDS = env.int("HEALTH_WORKER_CACHE_SECONDS", default=5)
 
 # --- Celery ------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)

@@ -1,9 +1,9 @@
 """Production: HTTPS only, secure cookies, HSTS, strict CSP; passes ``check --deploy --fail-level WARNING``.
 
-Required environment: ``DJANGO_SECRET_KEY`` (50+ random characters) and
-``DJANGO_ALLOWED_HOSTS``; ``SITE_URL`` (https) for the links in emails. Behind our
-own reverse proxies set ``RATELIMIT_TRUSTED_PROXY_COUNT`` to how many there are,
-so rate limits see the client's address (``tests/reliability/test_deploy_settings.py``).
+Required environment: ``DJANGO_SECRET_KEY`` (50+ random characters),
+``DJANGO_ALLOWED_HOSTS`` and ``TRUSTED_PROXY_COUNT`` (how many reverse proxies of ours
+stand in front, 0 for none: rate limits and login lockout key on the client's address);
+``SITE_URL`` (https) for the links in emails (``tests/reliability/test_deploy_settings.py``).
 """
 
 from .base import *  # noqa: F403
@@ -13,6 +13,10 @@ DEBUG = False
 # No default: a production site must say which host names it answers to.
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[f"https://{h}" for h in ALLOWED_HOSTS])
+# No default: 0 (no proxy of ours) and 1 (one in front) are both common, and the wrong one
+# either lets a forged X-Forwarded-For choose the address or counts everyone as the proxy.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT")
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SESSION_COOKIE_SECURE = True

@@ -169,13 +169,13 @@ def test_rate_limit_enable_0_turns_every_limit_off(client, settings):
     ],
 )
 def test_client_address_comes_from_the_trusted_hops_of_x_forwarded_for(settings, hops, forwarded, expected):
-    settings.RATELIMIT_TRUSTED_PROXY_COUNT = hops
+    settings.TRUSTED_PROXY_COUNT = hops
     request = RequestFactory().post("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
     assert ratelimit.client_ip(request) == expected
 
 
 def test_forged_forwarded_for_does_not_escape_the_limit(client, settings):
-    settings.RATELIMIT_TRUSTED_PROXY_COUNT = 1
+    settings.TRUSTED_PROXY_COUNT = 1
     settings.SIGNUP_API_RATE = "2/minute"
     codes = [
         client.post(

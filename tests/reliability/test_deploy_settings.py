@@ -27,6 +27,7 @@ def production_env(**extra) -> dict:
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
             "DJANGO_ALLOWED_HOSTS": "berniecrat.example.org",
             "SITE_URL": "https://berniecrat.example.org",
+            "TRUSTED_PROXY_COUNT": "1",
         }
         | extra
     )
