@@ -55,6 +55,21 @@ def test_production_settings_refuse_to_start_without_their_required_variables():
     assert result.returncode != 0 and "DJANGO_ALLOWED_HOSTS" in result.stderr
 
 
+def test_plain_http_is_redirected_to_https_except_the_load_balancers_health_probes():
+    probe = (
+        "import django; django.setup(); from django.test import Client; c = Client(HTTP_HOST='berniecrat.example.org');"
+        "print(c.get('/').status_code, c.get('/healthz').status_code, c.get('/readyz').status_code)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=production_env(), capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    home, live, ready = result.stdout.split()
+    assert home == "301"
+    assert live == "200"
+    assert ready in {"200", "503"}  # answered from loopback (ready or not), not redirected
+
+
 def csp(response) -> dict[str, str]:
     header = response["Content-Security-Policy"]
     return {part.split()[0]: part for part in (p.strip() for p in header.split(";")) if part}
