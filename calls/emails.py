@@ -1,8 +1,7 @@
 """The caller invitation email, in the language the caller was invited in.
 
-Sent like the pipeline's emails (a Celery task after commit, once, guarded by a
-claim on ``TeamMember.invitation_sent_at``); when the project's single email outbox
-lands (issue 11), this is the one place to move onto it.
+Sent through the project's one outbox (``signups.outbox``, kind ``caller_invitation``):
+a row written with the membership, sent once, retried and swept like every email.
 """
 
 from django.conf import settings
@@ -10,7 +9,7 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from .models import TeamMember
 
@@ -39,3 +38,13 @@ def invitation_message(member: TeamMember) -> EmailMultiAlternatives:
     return EmailMultiAlternatives(
         subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[member.user.email]
     )
+
+
+def render_invitation(member_id: int) -> EmailMultiAlternatives | None:
+    """The invitation, unless the caller was taken off the team before it left."""
+    member = TeamMember.objects.select_related("team", "user").filter(pk=member_id, removed_at__isnull=True).first()
+    return invitation_message(member) if member else None
+
+
+def invitation_sent(member_id: int) -> None:
+    TeamMember.objects.filter(pk=member_id).update(invitation_sent_at=timezone.now())

@@ -9,7 +9,6 @@ Outcomes move the pipeline through ``pipeline.services.candidacy_set_stage`` onl
 """
 
 import datetime
-import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -20,6 +19,7 @@ from districts.models import District
 from pipeline.models import FILED_STAGES, Candidacy, Stage
 from pipeline.services import candidacy_set_stage
 from signups.models import SignUp
+from signups.outbox import email_enqueue
 
 from .models import (
     REACHED,
@@ -35,8 +35,6 @@ from .models import (
 )
 from .scope import may_manage
 from .timezones import zip_time_zone
-
-logger = logging.getLogger(__name__)
 
 # Stages in which a person is called: not yet reached, or reached but not yet decided.
 CALLED_STAGES = (Stage.NEW, Stage.CONTACTED)
@@ -152,7 +150,7 @@ def caller_invite(
     *, team: CallTeam, email: str, by, volunteer: SignUp | None = None, language: str = "en"
 ) -> tuple[TeamMember, bool]:
     """Invite someone to call for ``team``: an account (no states, so no organizer page shows them
-    anybody) and a membership; the invitation is emailed once, after commit. Returns (member, created)."""
+    anybody) and a membership; the invitation goes through the outbox, once. Returns (member, created)."""
     if not may_manage(by, team.states):
         raise CallError("You do not organize every state of this team.")
     User = get_user_model()
@@ -171,29 +169,8 @@ def caller_invite(
         member.removed_at = None
         member.save(update_fields=["removed_at"])
     if created:
-        from . import tasks
-
-        pk = member.pk
-        transaction.on_commit(lambda: tasks.send_caller_invitation.delay(pk), robust=True)
+        email_enqueue(kind="caller_invitation", object_id=member.pk)
     return member, created
-
-
-def caller_invitation_send(*, member_id: int) -> bool:
-    """Email a caller their invitation, once (a claim on ``invitation_sent_at``); False if nothing to send."""
-    from .emails import invitation_message
-
-    now = timezone.now()
-    if not TeamMember.objects.filter(pk=member_id, invitation_sent_at__isnull=True).update(invitation_sent_at=now):
-        return False
-    member = TeamMember.objects.select_related("team", "user").get(pk=member_id)
-    try:
-        invitation_message(member).send()
-    except Exception:
-        # Give the claim back so the retry sends it.
-        TeamMember.objects.filter(pk=member_id, invitation_sent_at=now).update(invitation_sent_at=None)
-        raise
-    logger.info("caller invitation %s sent", member_id)
-    return True
 
 
 def caller_join(*, member: TeamMember) -> TeamMember:

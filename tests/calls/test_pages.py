@@ -3,6 +3,7 @@
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import AuditEvent
 from calls import services
@@ -10,6 +11,8 @@ from calls.emails import invitation_token
 from calls.models import Call, Outcome, TeamMember
 from calls.rendering import script_html
 from pipeline.models import Candidacy, Stage
+from signups import outbox
+from signups.models import OutboxEmail
 from tests.calls.conftest import finish, make_caller, make_team, person
 from tests.factories import TotpOrganizerFactory, signup_in
 
@@ -133,8 +136,12 @@ def test_spanish_calling_page(team, caller, ny_house):
 def test_invitation_is_emailed_once_and_sets_a_password(team, organizer, mailoutbox):
     member, created = services.caller_invite(team=team, email="Volunteer@Example.org", by=organizer)
     assert created and member.user.email == "volunteer@example.org"
-    assert services.caller_invitation_send(member_id=member.pk) is True
-    assert services.caller_invitation_send(member_id=member.pk) is False
+    assert services.caller_invite(team=team, email="volunteer@example.org", by=organizer) == (member, False)
+    [email] = OutboxEmail.objects.filter(kind="caller_invitation", object_id=member.pk)  # invited twice, one email
+    assert outbox.email_send(email_id=email.pk) is True
+    assert outbox.email_send(email_id=email.pk) is False
+    member.refresh_from_db()
+    assert member.invitation_sent_at is not None
     assert len(mailoutbox) == 1 and "Upstate callers" in mailoutbox[0].subject
     token = invitation_token(member)
     assert token in mailoutbox[0].body
@@ -145,6 +152,15 @@ def test_invitation_is_emailed_once_and_sets_a_password(team, organizer, mailout
     member.refresh_from_db()
     assert member.user.check_password("long enough pass 9") and member.joined_at is not None
     assert client.get(reverse("calls:join", args=["forged"])).status_code == 404
+
+
+def test_a_caller_taken_off_the_team_before_the_invitation_left_is_not_invited(team, organizer, mailoutbox):
+    member, _ = services.caller_invite(team=team, email="changed-mind@example.org", by=organizer)
+    TeamMember.objects.filter(pk=member.pk).update(removed_at=timezone.now())
+    email = OutboxEmail.objects.get(kind="caller_invitation", object_id=member.pk)
+    assert outbox.email_send(email_id=email.pk) is False
+    assert mailoutbox == []
+    assert OutboxEmail.objects.get(pk=email.pk).dropped_at is not None
 
 
 def test_team_page_lists_phone_volunteers_and_invites_in_one_click(team, organizer, ny_house):
