@@ -75,7 +75,7 @@ def _lens_figures(per_layer: dict[str, dict]) -> dict:
 def coverage_summary_build(*, scope: Scope, filters: CoverageFilters) -> dict:
     """The summary, computed now (one query). See ``coverage_summary``."""
     states: dict[str, dict] = {}
-    totals = {key: dict.fromkeys(FIGURES, 0) for key in (*HEADLINE, *LOCAL)}
+    totals = {key: dict.fromkeys(FIGURES, 0) for key in HEADLINE}
     signups = {"run": 0, "volunteer": 0}
     for row in _rows(scope=scope, filters=filters):
         key, state = row["layer"], row["state"]
@@ -84,24 +84,31 @@ def coverage_summary_build(*, scope: Scope, filters: CoverageFilters) -> dict:
             continue
         per_state = states.setdefault(state, {each: dict.fromkeys(FIGURES, 0) for each in (*HEADLINE, *LOCAL)})
         per_state[key] = {figure: int(row[figure]) for figure in FIGURES}
+        if key not in totals:  # a local layer: added up per lens below
+            continue
         # The headline counts districts with a vote: the House delegates of DC and
         # Puerto Rico appear in their state rows but not in the 435.
         for figure in FIGURES:
             voting = f"voting_{figure}"
             totals[key][figure] += int(row[voting] if voting in row else row[figure])
+    # A state is listed when it has districts of a chamber: the Island Areas have county
+    # equivalents in the Census county file but no legislative districts here. The local
+    # lenses add up the listed states, so the national line is the sum of the state rows.
+    listed = {code: figures for code, figures in states.items() if any(figures[key]["total"] for key in HEADLINE)}
+    local = {key: {f: sum(each[key][f] for each in listed.values()) for f in FIGURES} for key in LOCAL}
     return {
         "national": is_national(scope=scope, filters=filters),
         "signups": signups,
         "chambers": {key: _figures(**totals[key]) for key in HEADLINE},
-        "lenses": _lens_figures(totals),
+        "lenses": _lens_figures(local),
         "states": [
             {
                 "state": code,
                 "name": BY_USPS[code].name,
-                **{key: _figures(**states[code][key]) for key in HEADLINE},
-                "lenses": _lens_figures(states[code]),
+                **{key: _figures(**listed[code][key]) for key in HEADLINE},
+                "lenses": _lens_figures(listed[code]),
             }
-            for code in sorted(states)
+            for code in sorted(listed)
         ],
         "vintages": {key: filters.vintage_for(key) for key in HEADLINE},
     }

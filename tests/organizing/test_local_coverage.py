@@ -6,12 +6,15 @@ Places, county subdivisions and school districts are the made-up TIGER-format fi
 the real Census county file at hand (``DISTRICTS_DATA_DIR/local``, loaded for the session).
 """
 
+import csv
+import io
 import re
 from io import StringIO
 
 import pytest
 from django.contrib.gis.geos import Point
 from django.core.management import call_command
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from coverage import CoverageFilters
@@ -22,7 +25,7 @@ from signups.models import SignUp
 from signups.services.locating import signup_place
 from tests.districts import tiger
 from tests.districts.conftest import lookup, run_command
-from tests.factories import OrganizerFactory, SignUpFactory, signup_in
+from tests.factories import SignUpFactory, TotpOrganizerFactory, signup_in
 from tests.plugins.organizers import client_for
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +42,7 @@ def vermont(tmp_path):
 
 @pytest.fixture
 def vt_organizer(db):
-    return OrganizerFactory(states=["VT"])
+    return TotpOrganizerFactory(states=["VT"])
 
 
 def point(lat_lng: tuple[float, float]) -> Point:
@@ -98,7 +101,12 @@ def test_reassign_districts_assigns_the_local_units(vermont):
         "5000010",
     )
     # Birch city's county subdivision twin does not govern (counted once, as the place).
-    assert (city.place.name, city.cousub, city.elsd.geoid, city.scsd.geoid) == ("Birch city", None, "5000020", "5000030")
+    assert (city.place.name, city.cousub, city.elsd.geoid, city.scsd.geoid) == (
+        "Birch city",
+        None,
+        "5000020",
+        "5000030",
+    )
     # Run again, nothing changes.
     out = StringIO()
     call_command("reassign_districts", stdout=out)
@@ -179,9 +187,42 @@ def test_the_organizer_state_page_lists_the_school_boards_councils_and_counties_
     page = client_for(vt_organizer).get("/organize/states/VT/").content.decode()
 
     lens = {key: page.split(f'id="lens-{key}"')[1].split("</section>")[0] for key in ("school_board", "council")}
-    assert "1 of 3" in lens["school_board"]
+    assert "1 of 3 school districts covered" in re.sub(r"<[^>]+>", "", lens["school_board"])
     nobody = lens["school_board"].split('data-gap="nobody"')[1].split("</details>")[0]
     assert "Birch Elementary School District" in nobody
     assert "Maple Unified School District" not in nobody
     nobody = lens["council"].split('data-gap="nobody"')[1].split("</details>")[0]
     assert "Birch city" in nobody and "Maple town" not in nobody and "Cedar Hollow" not in nobody
+    county = page.split('id="lens-county"')[1].split("</section>")[0]
+    assert "Lamoille Test County" in county.split('data-gap="nobody"')[1].split("</details>")[0]
+
+
+def test_the_district_api_csv_exports_and_map_take_the_local_layers(vermont, vt_organizer):
+    placed(tiger.MAPLE_JUNCTION, offices=["school_board"])
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=vt_organizer).key}")
+    browser = client_for(vt_organizer)
+
+    schools = api.get("/api/v1/coverage/districts/?chamber=unsd&state=VT").json()
+    places = browser.get("/organize/export/districts.csv?chamber=place&state=VT")
+    people = browser.get("/organize/export/people.csv?state=VT")
+    tile = browser.get("/organize/tiles/county/6/19/23.pbf")
+
+    assert [(row["name"], row["status"]) for row in schools] == [("Maple Unified School District", "candidate")]
+    assert {row["name"]: row["status"] for row in csv_rows(places)} == {
+        "Birch city": "none",
+        "Maple Junction village": "none",
+    }
+    (person,) = csv_rows(people)
+    assert (person["county_name"], person["cousub_name"], person["place_name"], person["unsd_geoid"]) == (
+        "Lamoille Test County",
+        "Maple town",
+        "Maple Junction village",
+        "5000010",
+    )
+    assert tile.status_code == 200 and tile.content  # Lamoille Test County is in that tile
+    assert api.get("/api/v1/coverage/districts/?chamber=ward").status_code == 400
+
+
+def csv_rows(response) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
