@@ -226,3 +226,14 @@ def test_the_district_api_csv_exports_and_map_take_the_local_layers(vermont, vt_
 
 def csv_rows(response) -> list[dict]:
     return list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+
+def test_a_county_page_lists_its_would_be_county_officers_and_volunteers_not_other_runners(vermont, vt_organizer):
+    officer = placed(tiger.BIRCH, offices=["county"], first_name="Officer")
+    placed(tiger.BIRCH, offices=["state_house"], first_name="Legislator")
+    helper = placed(tiger.MAPLE_JUNCTION, wants_to_run=False, wants_to_volunteer=True, offices=[], first_name="Helper")
+
+    page = client_for(vt_organizer).get("/organize/districts/county/50901/")
+
+    listed = {person.pk for person in page.context["page"]}
+    assert listed == {officer.pk, helper.pk}
