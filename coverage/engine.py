@@ -98,10 +98,9 @@ def _district_columns(*, candidates: bool) -> dict:
     local unit only if they chose its office (``Layer.office``); elsewhere the column is NULL."""
     columns = {}
     for key in STORED:
-        office = layer(key).office
         column = F(layer(key).signup_column)
-        if candidates and office:
-            column = Case(When(offices__contains=[office], then=column), default=None)
+        if candidates and layer(key).office:
+            column = Case(When(layer(key).runs_here, then=column), default=None)
         columns[_carried(key)] = column
     return columns
 
@@ -119,9 +118,7 @@ def _people_sql(people, *, candidates: bool) -> tuple[str, list]:
 
 def _located_sql(*, scope: Scope, filters: CoverageFilters, layer_key: str, state: str | None):
     """A located layer's counts per district, in ``counts``' columns."""
-    candidates = coverage_candidates(scope=scope, filters=filters)
-    if layer(layer_key).office:
-        candidates = candidates.filter(offices__contains=[layer(layer_key).office])
+    candidates = coverage_candidates(scope=scope, filters=filters).filter(layer(layer_key).runs_here)
     filed = candidates.filter(candidacy__stage__in=FILED_STAGES)
     volunteers = coverage_volunteers(scope=scope, filters=filters)
     districts = layer_districts(scope=scope, filters=filters, layer_key=layer_key, state=state).order_by()

@@ -27,6 +27,7 @@ summary and tile from this table.
 
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from signups.models import Office, SignUp
@@ -45,6 +46,11 @@ class Layer:
     # (``signups.models.Office``); None: whatever they chose (the chambers).
     office: str | None = None
     lens: str | None = None  # the local lens (``LENSES``) the layer belongs to
+
+    @property
+    def runs_here(self) -> Q:
+        """Which would-be candidates count in this layer's units (the one definition of the office rule)."""
+        return Q(offices__contains=[self.office]) if self.office else Q()
 
     @property
     def signup_column(self) -> str:

@@ -94,10 +94,9 @@ def district_signups(*, scope: Scope, filters: CoverageFilters, district: Distri
         people = people.filter(**{district.chamber: district})
     else:
         people = people.filter(location__intersects=district.geometry)
-    office = layer(district.chamber).office
-    if office and filters.kind != "volunteer":
-        chose = Q(offices__contains=[office])
-        people = people.filter(chose if filters.kind == "run" else chose | Q(wants_to_volunteer=True))
+    runs_here = layer(district.chamber).runs_here
+    if runs_here and filters.kind != "volunteer":
+        people = people.filter(runs_here if filters.kind == "run" else runs_here | Q(wants_to_volunteer=True))
     return people
 
 
