@@ -37,13 +37,16 @@ from django.urls import Resolver404, resolve  # noqa: E402
 CANDIDATES = {
     "coverage API": "/api/v1/coverage/",
     "coverage API, districts": "/api/v1/coverage/districts/?chamber=cd",
+    "coverage API, counties": "/api/v1/coverage/districts/?chamber=county",
     "dashboard": "/organize/",
     "state page (NY)": "/organize/states/NY/",
     "district page (NY-12)": "/organize/districts/cd/3612/",
+    "county page (New York County)": "/organize/districts/county/36061/",
     "activity": "/organize/activity/",
     "map page": "/organize/tiles/map/cd/",
     "tile z6 (New York)": "/organize/tiles/cd/6/18/24.pbf",
     "tile z4 (East)": "/organize/tiles/cd/4/4/6.pbf",
+    "tile z6 counties (New York)": "/organize/tiles/county/6/18/24.pbf",
 }
 REQUESTS = 30
 # Enough to reach every worker of gunicorn.conf.py's default (2 x cores + 1) a few times.

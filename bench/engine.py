@@ -41,9 +41,11 @@ from signups.models import SignUp  # noqa: E402
 URLS = {
     "coverage API": "/api/v1/coverage/",
     "coverage API, districts (cd)": "/api/v1/coverage/districts/?chamber=cd",
+    "coverage API, districts (county)": "/api/v1/coverage/districts/?chamber=county",
     "dashboard": "/organize/",
     "state page (NY)": "/organize/states/NY/",
     "district page (NY-12)": "/organize/districts/cd/3612/",
+    "county page (New York County)": "/organize/districts/county/36061/",
     "activity": "/organize/activity/",
     "tile z6 (New York)": "/organize/tiles/cd/6/18/24.pbf",
 }

@@ -95,6 +95,14 @@ def render(r: dict, findings: str = "") -> str:
             f"changed {_mmm(rc, 2)}; new congressional map {_mmm(rn, 2)} | {_met(rc and rc['median'] >= 0.5)} "
             f"(every row), {_met(rn and rn['median'] >= 0.5)} (new CD map) |"
         )
+    rl15 = sec.get("redistricting_local", {})
+    if rl15.get("times"):
+        rc = rl15.get("ratio_current")
+        add(
+            f"| 15 | reassign_districts with local layers ({', '.join(rl15.get('layers', []))}) >= 0.5 x raw "
+            f"PostGIS join ({_f(rl15['signups'])} sign-ups) | every row changed {_mmm(rc, 2)} | "
+            f"{_met(rc and rc['median'] >= 0.5)} |"
+        )
     db = sec.get("dashboard", {})
     if db.get("big"):
         urls = db["big"]["urls"]
@@ -216,11 +224,13 @@ def render(r: dict, findings: str = "") -> str:
         add("## 3. Redistricting\n")
         add(
             f"{_f(rd['signups'])} sign-ups seeded at ZIP centroids (bulk SQL, {_f(rd['seed_seconds'])} s); "
+            f"layers assigned: {', '.join(rd.get('layers') or ['cd', 'sldu', 'sldl'])}; "
             f"districts cleared as each line says. Seconds:\n"
         )
         add("| method | seconds | raw join / method |\n|---|---|---|")
         labels = {
-            "raw_join": "raw PostGIS join (baseline)",
+            "raw_join": "raw PostGIS join over every layer (baseline)",
+            "raw_join_per_layer": "raw PostGIS joins, one per layer, summed (reference)",
             "current": "`signups_reassign_districts`, every row's districts cleared (all written)",
             "current_cd_only": "the same, only `cd` cleared (a new congressional map)",
             "current_unchanged": "the same again, nothing changed (no row written)",

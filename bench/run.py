@@ -388,17 +388,21 @@ class Bench:
             raise RuntimeError(f"{module} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
         return json.loads(line[len("BENCH_JSON ") :])
 
-    def section_redistricting(self) -> None:
+    def section_redistricting(self, *, name: str = "redistricting", extra: tuple[str, ...] = ()) -> None:
         self.stop_workers()  # nothing to send: seeded sign-ups count as confirmed-sent
         n, runs = self.scale["redistricting_signups"], self.scale["redistricting_runs"]
-        log(f"redistricting over {n} sign-ups, {runs} run(s)")
-        data = self.django_script("bench.redistricting", "--signups", str(n), "--runs", str(runs))
+        log(f"{name} over {n} sign-ups, {runs} run(s)")
+        data = self.django_script("bench.redistricting", "--signups", str(n), "--runs", str(runs), *extra)
         raw = data["times"]["raw_join"]["all"]
         for method in ("current", "current_cd_only", "current_unchanged"):
             if method in data["times"]:
                 data[f"ratio_{method}"] = stats([r / t for r, t in zip(raw, data["times"][method]["all"], strict=True)])
-        self.results["sections"]["redistricting"] = data
-        log(f"redistricting: {json.dumps({k: v['median'] for k, v in data['times'].items()})}")
+        self.results["sections"][name] = data
+        log(f"{name}: {json.dumps({k: v['median'] for k, v in data['times'].items()})}")
+
+    def section_redistricting_local(self) -> None:
+        """Issue 15: the same with every sign-up assigned in all nine layers (local stand-ins added)."""
+        self.section_redistricting(name="redistricting_local", extra=("--stand-ins",))
 
     def section_intake_at_scale(self) -> None:
         """Sign-up intake again, now that the table holds the redistricting's seeded sign-ups."""
@@ -670,6 +674,7 @@ class Bench:
                 ("livestream", self.section_livestream),
                 ("drain", self.section_drain),
                 ("redistricting", self.section_redistricting),
+                ("redistricting_local", self.section_redistricting_local),
                 ("intake_at_scale", self.section_intake_at_scale),
                 ("dashboard", self.section_dashboard),
                 ("public", self.section_public),
@@ -846,7 +851,8 @@ def main() -> None:
     parser.add_argument(
         "--only",
         default="",
-        help="comma-separated: intake,ratelimit,livestream,drain,redistricting,intake_at_scale,dashboard,public",
+        help="comma-separated: intake,ratelimit,livestream,drain,redistricting,redistricting_local,intake_at_scale,"
+        "dashboard,public",
     )
     parser.add_argument("--runs", type=int, default=0, help="closed-loop repetitions (default 3)")
     parser.add_argument("--seconds", type=int, default=0, help="seconds per closed-loop run")

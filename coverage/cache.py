@@ -23,7 +23,7 @@ from .filters import CoverageFilters
 logger = logging.getLogger(__name__)
 
 SECONDS = 60
-PREFIX = "coverage:v3"
+PREFIX = "coverage:v4"
 
 
 def cache_key(kind: str, *, scope: Scope, filters: CoverageFilters, part: str = "") -> str:

@@ -8,7 +8,7 @@ from districts.states import BY_FIPS, BY_USPS
 
 from .engine import district_rows
 from .filters import CoverageFilters
-from .layers import BY_KEY, LAYERS
+from .layers import BY_KEY, HEADLINE, LAYERS
 
 # District fields a page shows; the geometry stays in the database.
 LIST_FIELDS = ("id", "boundary_set_id", "chamber", "state", "code", "geoid", "ocd_id", "name", "seats", "voting")
@@ -60,9 +60,9 @@ def vintage_choices() -> list[dict]:
     "current"}]``, newest first. One query."""
     vintages: dict[str, dict] = {}
     for key, vintage, is_current in (
-        # Only the layers coverage counts (coverage.layers); counties, places and school
-        # districts are loaded but not counted yet.
-        BoundarySet.objects.filter(chamber__in=list(BY_KEY))
+        # The chambers only: a vintage filter (``CoverageFilters.vintages``) redraws the
+        # legislative maps; the local layers are counted on their current Census layer.
+        BoundarySet.objects.filter(chamber__in=HEADLINE)
         .order_by()
         .values_list("chamber", "vintage", "is_current")
         .distinct()

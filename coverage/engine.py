@@ -6,7 +6,8 @@ common table expression, ``counts(id, everyone, candidates, filed, volunteers)``
 
 * the candidates and the volunteers (``coverage.people``) are read once each, with
   the district ids of every ``stored`` layer (index-only scans of the sign-ups'
-  ``signup_*_coverage`` indexes);
+  ``signup_*_coverage`` indexes); a candidate's local unit is kept only where they
+  chose its office (``Layer.office``: school board, council, county office);
 * stored layers (``coverage.layers``) are summed per combination of districts, then
   per district of every asked layer at once (``GROUPING SETS``; district ids are
   unique across layers), plus one row with ``everyone`` true that counts them all,
@@ -69,11 +70,12 @@ def checked_fields(fields) -> tuple:
 
 
 def layer_districts(*, scope: Scope, filters: CoverageFilters, layer_key: str, state: str | None = None):
-    """Countable districts of a layer (current maps, or ``filters.vintage_for(layer_key)``) that
-    ``scope`` may see, narrowed by ``filters.states`` and ``state``; no counts."""
+    """Countable, governing districts of a layer (current maps, or ``filters.vintage_for(layer_key)``)
+    that ``scope`` may see, narrowed by ``filters.states`` and ``state``; no counts."""
     vintage = filters.vintage_for(layer_key)
     districts = District.objects.vintage(layer_key, vintage) if vintage else District.objects.current()
-    districts = districts.filter(chamber=layer_key).countable().visible_to(scope)
+    # Governing units only: a census-designated place has no council to run for (chambers all govern).
+    districts = districts.filter(chamber=layer_key).countable().governing().visible_to(scope)
     if filters.states:
         districts = districts.filter(state__in=filters.states)
     if state is not None:
@@ -86,21 +88,37 @@ def is_stored(layer_key: str, filters: CoverageFilters) -> bool:
     return layer(layer_key).stored and filters.vintage_for(layer_key) is None
 
 
-def _people_sql(people, *, filed: bool) -> tuple[str, list]:
-    """SQL selecting the stored district ids of ``people`` (with ``filed`` the second lens's
-    flag); a typed empty row set for an empty QuerySet."""
-    columns = [f"{key}_id" for key in STORED]
-    extra = {"filed": _FILED_FLAG} if filed else {}
+def _carried(key: str) -> str:
+    """The ``people`` column holding a person's district of layer ``key``."""
+    return f"at_{key}"
+
+
+def _district_columns(*, candidates: bool) -> dict:
+    """``people``'s district columns of every stored layer. A candidate is carried into a
+    local unit only if they chose its office (``Layer.office``); elsewhere the column is NULL."""
+    columns = {}
+    for key in STORED:
+        column = F(layer(key).signup_column)
+        if candidates and layer(key).office:
+            column = Case(When(layer(key).runs_here, then=column), default=None)
+        columns[_carried(key)] = column
+    return columns
+
+
+def _people_sql(people, *, candidates: bool) -> tuple[str, list]:
+    """SQL selecting the stored district ids of ``people`` (for ``candidates``, with the second
+    lens's ``filed`` flag); a typed empty row set for an empty QuerySet."""
+    extra = {"filed": _FILED_FLAG} if candidates else {}
     try:
-        return people.order_by().values(*columns, **extra).query.sql_with_params()
+        return people.order_by().values(**_district_columns(candidates=candidates), **extra).query.sql_with_params()
     except EmptyResultSet:  # kind= leaves one side empty, an empty scope both
-        typed = [f"NULL::bigint AS {column}" for column in columns] + (["0 AS filed"] if filed else [])
+        typed = [f"NULL::bigint AS {_carried(key)}" for key in STORED] + (["0 AS filed"] if candidates else [])
         return f"SELECT {', '.join(typed)} WHERE false", []
 
 
 def _located_sql(*, scope: Scope, filters: CoverageFilters, layer_key: str, state: str | None):
     """A located layer's counts per district, in ``counts``' columns."""
-    candidates = coverage_candidates(scope=scope, filters=filters)
+    candidates = coverage_candidates(scope=scope, filters=filters).filter(layer(layer_key).runs_here)
     filed = candidates.filter(candidacy__stage__in=FILED_STAGES)
     volunteers = coverage_volunteers(scope=scope, filters=filters)
     districts = layer_districts(scope=scope, filters=filters, layer_key=layer_key, state=state).order_by()
@@ -115,11 +133,11 @@ def counts_cte(*, scope: Scope, filters: CoverageFilters, layer_keys, state: str
     of ``layer_keys`` (``counts(id, everyone, candidates, filed, volunteers)``)."""
     stored = [key for key in layer_keys if is_stored(key, filters)]
     located = [key for key in layer_keys if not is_stored(key, filters)]
-    candidates_sql, candidates_params = _people_sql(coverage_candidates(scope=scope, filters=filters), filed=True)
-    volunteers_sql, volunteers_params = _people_sql(coverage_volunteers(scope=scope, filters=filters), filed=False)
-    carried = ", ".join(f"{key}_id" for key in STORED)
+    candidates_sql, candidates_params = _people_sql(coverage_candidates(scope=scope, filters=filters), candidates=True)
+    volunteers_sql, volunteers_params = _people_sql(coverage_volunteers(scope=scope, filters=filters), candidates=False)
+    carried = ", ".join(_carried(key) for key in STORED)
     params = [*candidates_params, *volunteers_params]
-    parts = [_grouped_counts([f"{key}_id" for key in stored])]
+    parts = [_grouped_counts([_carried(key) for key in stored])]
     for key in located:
         try:
             located_sql, located_params = _located_sql(scope=scope, filters=filters, layer_key=key, state=state)

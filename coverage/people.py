@@ -16,9 +16,10 @@ from django.db.models import Q
 from accounts.scope import Scope
 from districts.models import District
 from pipeline.models import FILED_STAGES, Stage
-from signups.models import SignUp
+from signups.models import DISTRICT_LAYERS, SignUp
 
 from .filters import CoverageFilters
+from .layers import layer
 
 
 def coverage_signups(*, scope: Scope, filters: CoverageFilters):
@@ -86,13 +87,19 @@ def coverage_people(*, scope: Scope, filters: CoverageFilters):
 
 def district_signups(*, scope: Scope, filters: CoverageFilters, district: District):
     """The people (``coverage_people``) in ``district``: by their stored district on the current
-    maps, by location inside its area for another vintage's district. Unordered."""
+    maps, by location inside its area for another vintage's district. In a local unit, the
+    candidates are those who chose its office (``Layer.office``), as the counts. Unordered."""
     people = coverage_people(scope=scope, filters=filters)
     if filters.vintage_for(district.chamber) is None:
-        return people.filter(**{district.chamber: district})
-    return people.filter(location__intersects=district.geometry)
+        people = people.filter(**{district.chamber: district})
+    else:
+        people = people.filter(location__intersects=district.geometry)
+    runs_here = layer(district.chamber).runs_here
+    if runs_here and filters.kind != "volunteer":
+        people = people.filter(runs_here if filters.kind == "run" else runs_here | Q(wants_to_volunteer=True))
+    return people
 
 
 def signup_for_organizer(*, scope: Scope, pk: int) -> SignUp | None:
-    """One sign-up with its three districts, if ``scope`` may see it; None otherwise. One query."""
-    return SignUp.objects.visible_to(scope).select_related("cd", "sldu", "sldl").filter(pk=pk).first()
+    """One sign-up with its districts and local units, if ``scope`` may see it; None otherwise. One query."""
+    return SignUp.objects.visible_to(scope).select_related(*DISTRICT_LAYERS).filter(pk=pk).first()

@@ -16,7 +16,8 @@ from rest_framework.views import APIView
 
 import coverage
 from berniecrat.api import ErrorsSerializer
-from coverage import HEADLINE, CoverageFilters
+from coverage import CoverageFilters
+from coverage.layers import BY_KEY, LENSES
 
 FILTER_PARAMETERS = [
     OpenApiParameter("kind", str, enum=["run", "volunteer"], description="Count only candidates or volunteers."),
@@ -56,11 +57,18 @@ _FIGURES = inline_serializer(
         ),
     },
 )
+LENSES_HELP = (
+    "Local offices: school_board (unified, elementary and secondary school districts), council "
+    "(incorporated places and governing towns), county. A unit is covered when someone assigned to it "
+    "would run for its office; totals count governing units only (no census-designated places or "
+    "statistical areas)."
+)
 DISTRICT_KEYS = ("geoid", "ocd_id", "name", "candidates", "filed", "volunteers", "status")
 
 
 class CoverageApi(APIView):
-    """How many districts of each chamber have a would-be candidate, overall and per state."""
+    """How many districts of each chamber have a would-be candidate, overall and per state; and how many
+    school districts, cities and towns, and counties have one for their office (the local lenses)."""
 
     authentication_classes = [TokenAuthentication]
     permission_classes = [IsAuthenticated]
@@ -77,9 +85,18 @@ class CoverageApi(APIView):
                     "chambers": inline_serializer(
                         "CoverageChambers", {"cd": _FIGURES, "sldu": _FIGURES, "sldl": _FIGURES}
                     ),
+                    "lenses": inline_serializer(
+                        "CoverageLenses", {lens.key: _FIGURES for lens in LENSES}, help_text=LENSES_HELP
+                    ),
                     "states": inline_serializer(
                         "CoverageState",
-                        {"state": serializers.CharField(), "cd": _FIGURES, "sldu": _FIGURES, "sldl": _FIGURES},
+                        {
+                            "state": serializers.CharField(),
+                            "cd": _FIGURES,
+                            "sldu": _FIGURES,
+                            "sldl": _FIGURES,
+                            "lenses": inline_serializer("CoverageStateLenses", {lens.key: _FIGURES for lens in LENSES}),
+                        },
                         many=True,
                     ),
                 },
@@ -96,8 +113,13 @@ class CoverageApi(APIView):
             {
                 "signups": summary["signups"],
                 "chambers": {chamber: _figures(summary["chambers"][chamber]) for chamber in ("cd", "sldu", "sldl")},
+                "lenses": {lens.key: _figures(summary["lenses"][lens.key]) for lens in LENSES},
                 "states": [
-                    {"state": row["state"], **{chamber: _figures(row[chamber]) for chamber in ("cd", "sldu", "sldl")}}
+                    {
+                        "state": row["state"],
+                        **{chamber: _figures(row[chamber]) for chamber in ("cd", "sldu", "sldl")},
+                        "lenses": {lens.key: _figures(row["lenses"][lens.key]) for lens in LENSES},
+                    }
                     for row in summary["states"]
                 ],
             }
@@ -105,14 +127,23 @@ class CoverageApi(APIView):
 
 
 class CoverageDistrictsApi(APIView):
-    """Every district of one chamber in the organizer's states, with its counts."""
+    """Every district of one chamber (or governing unit of one local layer) in the organizer's states,
+    with its counts."""
 
     authentication_classes = [TokenAuthentication]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("chamber", str, enum=["cd", "sldu", "sldl"], required=True),
+            OpenApiParameter(
+                "chamber",
+                str,
+                enum=list(BY_KEY),
+                required=True,
+                description="A chamber (cd, sldu, sldl) or a local layer (unsd, elsd, scsd: school boards; "
+                "place, cousub: councils; county: county offices). Local units are the governing ones; "
+                "their candidates are those who would run for the unit's office.",
+            ),
             *FILTER_PARAMETERS,
         ],
         responses={
@@ -140,8 +171,8 @@ class CoverageDistrictsApi(APIView):
     def get(self, request):
         filters, errors = CoverageFilters.from_query(request.query_params)
         chamber = request.query_params.get("chamber")
-        if chamber not in HEADLINE:
-            errors.setdefault("chamber", []).append("Choose cd, sldu or sldl.")
+        if chamber not in BY_KEY:
+            errors.setdefault("chamber", []).append(f"Choose one of {', '.join(BY_KEY)}.")
         if errors:
             return Response({"errors": errors}, status=400)
         rows = coverage.district_rows(

@@ -4,7 +4,8 @@ Both take the dashboard's filters from the query string, plus
 
 * people: ``chamber`` and ``district`` (a GEOID) for one district's people (the
   district page's export), or ``state`` as a filter;
-* districts: ``chamber`` (``cd``, ``sldu``, ``sldl``; default all three).
+* districts: ``chamber`` (``cd``, ``sldu``, ``sldl``, or a local layer: ``county``,
+  ``cousub``, ``place``, ``unsd``, ``elsd``, ``scsd``; default the three chambers).
 
 Rows come from the database in chunks (a server-side cursor) and leave as they
 are written, so an export of 100,000 people never sits in memory. Districts are
@@ -26,11 +27,14 @@ from django.views.decorators.http import require_GET
 import coverage
 from accounts.access import organizer_required
 from coverage import HEADLINE, CoverageFilters
+from coverage.layers import BY_KEY
+from districts.models import LocalLayer
 from pipeline.models import Stage
 
 from .audit import audited_rows, coverage_filters
 
 CHUNK = 2000
+LOCAL_LAYERS = LocalLayer.values
 # A would-be candidate's pipeline stage ("new" without a candidacy); empty for a volunteer only.
 PIPELINE_STAGE = Case(
     When(wants_to_run=True, then=Coalesce(F("candidacy__stage"), Value(Stage.NEW.value))),
@@ -67,6 +71,8 @@ PEOPLE_COLUMNS = [
     ("sldl_geoid", "sldl__geoid"),
     ("sldl_ocd_id", "sldl__ocd_id"),
     ("sldl_name", "sldl__name"),
+    # The local units the person is assigned to (governing ones; see signups.models.SignUp).
+    *((f"{layer}_{field}", f"{layer}__{field}") for layer in LOCAL_LAYERS for field in ("geoid", "name")),
 ]
 DISTRICT_COLUMNS = [
     "chamber",
@@ -164,11 +170,12 @@ def people_csv(request):
 @require_GET
 @organizer_required
 def districts_csv(request):
-    """Per-district counts of the current view: every district of one chamber (or all three)."""
+    """Per-district counts of the current view: every district of one chamber or local layer (default
+    the three chambers); a local layer's governing units, counting candidates for its office."""
     filters, errors = CoverageFilters.from_query(request.GET)
     chamber = request.GET.get("chamber")
-    if chamber and chamber not in HEADLINE:
-        errors.setdefault("chamber", []).append("Choose cd, sldu or sldl.")
+    if chamber and chamber not in BY_KEY:
+        errors.setdefault("chamber", []).append(f"Choose one of {', '.join(BY_KEY)}.")
     if errors:
         return _bad_filters(errors)
     chambers = [chamber] if chamber else list(HEADLINE)

@@ -18,8 +18,8 @@ from django.views.decorators.http import require_GET
 from accounts.access import organizer_required
 from berniecrat.middleware import no_personal_data
 from coverage import CoverageFilters
+from coverage.layers import BY_KEY, LAYERS
 from coverage.tiles import CACHE_SECONDS, coverage_map_bounds, coverage_tile, tile_is_valid
-from districts.models import Chamber
 
 MVT_CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
 
@@ -36,7 +36,7 @@ GEOID_SLOT = "GEOID"
 
 
 def _check_chamber(chamber: str) -> None:
-    if chamber not in Chamber.values:
+    if chamber not in BY_KEY:  # a chamber or a local layer
         raise Http404("No such chamber.")
 
 
@@ -81,7 +81,7 @@ def coverage_map_context(request, *, chamber: str, filters: CoverageFilters) -> 
     district_url = _district_url_template(chamber)
     return {
         "chamber": chamber,
-        "chamber_label": Chamber(chamber).label,
+        "chamber_label": BY_KEY[chamber].label,
         "tile_url": tile_url + suffix,
         "bounds_list": bounds,
         "bounds": json.dumps([round(value, 5) for value in bounds]),
@@ -112,11 +112,11 @@ def coverage_map(request, chamber: str):
     query = filters.to_query()
     chambers = [
         {
-            "label": label,
-            "url": reverse("organizing-tiles:map", kwargs={"chamber": value}) + (f"?{query}" if query else ""),
-            "current": value == chamber,
+            "label": each.label,
+            "url": reverse("organizing-tiles:map", kwargs={"chamber": each.key}) + (f"?{query}" if query else ""),
+            "current": each.key == chamber,
         }
-        for value, label in Chamber.choices
+        for each in LAYERS
     ]
     context = {
         "coverage_map": coverage_map_context(request, chamber=chamber, filters=filters),

@@ -24,7 +24,7 @@ from accounts.access import organizer_required
 from accounts.models import AuditEvent, User
 from accounts.services import audit_record
 from coverage import HEADLINE, CoverageFilters
-from coverage.layers import BY_KEY
+from coverage.layers import BY_KEY, LENSES, LOCAL
 from districts.states import BY_USPS
 from pipeline.models import Stage
 from pipeline.selectors import nominations_by_district, state_nominations
@@ -34,6 +34,8 @@ from .audit import coverage_filters
 from .tile_views import coverage_map_context
 
 CHAMBER_LABELS = {key: BY_KEY[key].label for key in HEADLINE}
+# What a map can show: the chambers, then the local layers (state pages).
+MAP_LABELS = {key: BY_KEY[key].label for key in (*HEADLINE, *LOCAL)}
 PEOPLE_PER_PAGE = 100
 HOURS_SHOWN = 48
 DAYS_SHOWN = 30
@@ -87,9 +89,9 @@ def _map_context(request, *, chamber: str, filters: CoverageFilters) -> dict:
     return {"coverage_map": coverage_map_context(request, chamber=chamber, filters=filters)}
 
 
-def _chamber_param(request, default: str = "sldl") -> str:
+def _chamber_param(request, default: str = "sldl", choices=CHAMBER_LABELS) -> str:
     chamber = request.GET.get("map") or default
-    return chamber if chamber in CHAMBER_LABELS else default
+    return chamber if chamber in choices else default
 
 
 def _sort_states(rows: list[dict], sort: str) -> list[dict]:
@@ -124,6 +126,10 @@ def dashboard(request):
             {"key": c, "label": CHAMBER_LABELS[c], "districts": BY_KEY[c].districts_label, **summary["chambers"][c]}
             for c in HEADLINE
         ],
+        "lenses": [
+            {"key": lens.key, "label": lens.label, "units": lens.units_label, **summary["lenses"][lens.key]}
+            for lens in LENSES
+        ],
         "state_rows": _sort_states(summary["states"], sort),
         "sort": sort,
         "sort_links": {key: _query(filters, sort=f"-{key}" if sort == key else key) for key in SORT_KEYS},
@@ -137,7 +143,8 @@ def dashboard(request):
 @require_GET
 @organizer_required
 def state_detail(request, state: str):
-    """Every district of a state, per chamber, with its counts and the three gap lists."""
+    """Every district of a state, per chamber, with its counts and the three gap lists; then the
+    local lenses (school boards, councils, county offices), each with its units and gap lists."""
     state = state.upper()
     if not request.user.scope.covers(state) or state not in BY_USPS:
         raise Http404("No such state.")
@@ -161,15 +168,40 @@ def state_detail(request, state: str):
                 "nominated": [(d, nominations[d.pk]) for d in districts if d.status == "none" and d.pk in nominations],
             }
         )
-    map_chamber = _chamber_param(request)
+    lenses = []
+    for lens in LENSES:
+        layers = [
+            {
+                "key": key,
+                "label": BY_KEY[key].label,
+                "districts": coverage.district_list(
+                    scope=request.user.scope, filters=filters, layer_key=key, state=state
+                ),
+            }
+            for key in lens.layers
+        ]
+        units = [district for each in layers for district in each["districts"]]
+        lenses.append(
+            {
+                "key": lens.key,
+                "label": lens.label,
+                "units_label": lens.units_label,
+                "figures": figures["lenses"][lens.key] if figures else None,
+                "layers": [each for each in layers if each["districts"]],
+                # One gap list per lens, across its layers (a council is a place's or a town's).
+                "gaps": coverage.gaps(units),
+            }
+        )
+    map_chamber = _chamber_param(request, choices=MAP_LABELS)
     context = {
         **_filter_context(request, filters, errors, fixed_state=state),
         "query": _query(dataclasses.replace(filters, states=())),
         "state": state,
         "state_name": BY_USPS[state].name,
         "chambers": chambers,
+        "lenses": lenses,
         "map_chamber": map_chamber,
-        "map_links": [(c, CHAMBER_LABELS[c], _query(filters, map=c)) for c in HEADLINE],
+        "map_links": [(c, MAP_LABELS[c], _query(filters, map=c)) for c in MAP_LABELS],
         **_map_context(request, chamber=map_chamber, filters=filters),
     }
     return render(request, "organizing/state.html", context)
@@ -197,6 +229,7 @@ def district_detail(request, chamber: str, geoid: str):
         **_filter_context(request, filters, errors),
         "district": district,
         "chamber_label": BY_KEY[chamber].label,
+        "office": BY_KEY[chamber].office,
         "page": page,
         "quality_labels": dict(LocationQuality.choices),
         "export_query": _query(filters, chamber=chamber, district=geoid),
@@ -217,7 +250,7 @@ def signup_detail(request, pk: int):
     context = {
         "signup": signup,
         "skills": [skills.get(code, code) for code in signup.skills],
-        "districts": [(CHAMBER_LABELS[c], getattr(signup, c)) for c in ("cd", "sldu", "sldl")],
+        "districts": [(MAP_LABELS[c], getattr(signup, c)) for c in MAP_LABELS],
     }
     return render(request, "organizing/signup.html", context)
 

@@ -13,6 +13,7 @@ from rest_framework import serializers
 from rest_framework.views import APIView
 
 from berniecrat.api import ErrorsSerializer
+from coverage.layers import LENSES
 from districts.zipcodes import clean_zip
 
 from .coverage import CHAMBERS, public_snapshot
@@ -33,6 +34,12 @@ _FIGURES = inline_serializer(
     },
 )
 _CHAMBERS = inline_serializer("PublicCoverageChambers", dict.fromkeys(CHAMBERS, _FIGURES))
+_LENSES = inline_serializer(
+    "PublicCoverageLenses",
+    {lens.key: _FIGURES for lens in LENSES},
+    help_text="Local offices (school_board, council, county): governing school districts, cities and towns, "
+    "counties where a confirmed supporter who lives there wants to run for that office.",
+)
 
 
 def _body(data) -> bytes:
@@ -59,12 +66,14 @@ class PublicCoverageApi(APIView):
                         },
                     ),
                     "chambers": _CHAMBERS,
+                    "lenses": _LENSES,
                     "states": inline_serializer(
                         "PublicStateCoverage",
                         {
                             "state": serializers.CharField(help_text="USPS code."),
                             "name": serializers.CharField(),
                             **dict.fromkeys(CHAMBERS, _FIGURES),
+                            "lenses": _LENSES,
                         },
                         many=True,
                     ),
@@ -81,6 +90,7 @@ class PublicCoverageApi(APIView):
                     "updated_at": snapshot.built_at.isoformat(),
                     "supporters": snapshot.supporters,
                     "chambers": snapshot.chambers,
+                    "lenses": snapshot.lenses,
                     "states": snapshot.states,
                 }
             )

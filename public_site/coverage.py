@@ -14,6 +14,9 @@ What the public sees, and why:
   (the organizer side's ``"volunteers"`` status is ``"none"`` here);
 * per chamber, nationally and per state: districts covered / total / percent and
   districts with a filed candidate;
+* per local lens (``coverage.layers.LENSES``: school boards, city and town
+  councils, county offices), nationally and per state: governing units covered
+  (someone there wants to run for that office) / total / percent;
 * national numbers of people only: supporters who want to run and volunteers.
 
 Only **confirmed** sign-ups count (``CoverageFilters(confirmed_only=True)``): a
@@ -53,7 +56,7 @@ LOCAL_SECONDS = 5
 KEEP_SECONDS = 15 * 60
 # At most one rebuild at a time: another process may try again after this (a rebuild that died).
 REBUILD_LOCK_SECONDS = 30
-CACHE_PREFIX = "public:snapshot:v1"
+CACHE_PREFIX = "public:snapshot:v2"
 
 CHAMBERS = (Chamber.SLDL.value, Chamber.SLDU.value, Chamber.CD.value)  # the headline's order
 STATUSES = ("none", "candidate", "filed")
@@ -83,10 +86,12 @@ class Snapshot:
     supporters: dict
     # {chamber: {covered, total, percent, filed, filed_percent}}, districts with a vote.
     chambers: dict
-    # [{"state", "name", chamber: figures, ...}] by USPS code.
+    # [{"state", "name", chamber: figures, ..., "lenses": {lens: figures}}] by USPS code.
     states: list
     # {chamber: [PublicDistrict, ...]} ordered by state and GEOID.
     districts: dict
+    # {lens: {covered, total, percent, filed, filed_percent}}: the local offices, nationally.
+    lenses: dict = dataclasses.field(default_factory=dict)
 
     @property
     def version(self) -> str:
@@ -165,10 +170,12 @@ def snapshot_build() -> Snapshot:
                 "state": row["state"],
                 "name": BY_USPS[row["state"]].name,
                 **{chamber: _public_figures(row[chamber]) for chamber in CHAMBERS},
+                "lenses": {key: _public_figures(lens) for key, lens in row["lenses"].items()},
             }
             for row in figures["states"]
         ],
         districts=districts,
+        lenses={key: _public_figures(lens) for key, lens in figures["lenses"].items()},
     )
 
 

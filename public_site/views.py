@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from berniecrat import ratelimit
 from berniecrat.middleware import mark_personal, personal_data
+from coverage.layers import LENSES
 from districts.states import BY_USPS
 from signups import thanks as thanks_cookie
 
@@ -97,6 +98,16 @@ def _chambers(figures: dict) -> list[dict]:
     return [{"chamber": chamber, "label": CHAMBER_LABELS[chamber], **figures[chamber]} for chamber in CHAMBERS]
 
 
+def _lenses(figures: dict) -> list[dict]:
+    """The local offices' figures (school boards, councils, county offices) for
+    templates/public/includes/_lens_figures.html."""
+    return [
+        {"key": lens.key, "label": lens.label, "units": lens.units_label, **figures[lens.key]}
+        for lens in LENSES
+        if lens.key in figures
+    ]
+
+
 def _share(snapshot: Snapshot, *, path: str, state: str | None, title: str, description: str) -> dict:
     image = reverse("public-share:image", kwargs={"name": (state or "us").lower(), "language": get_language()})
     # The image changes at most every SHARE_SECONDS; its URL with it, so link previews fetch the new one.
@@ -142,6 +153,7 @@ def coverage(request):
             "snapshot": snapshot,
             "headline": headline,
             "chambers": _chambers(figures),
+            "lenses": _lenses(snapshot.lenses),
             "supporters": snapshot.supporters,
             "states": [
                 {**row, "url": reverse("public:state", kwargs={"state": row["state"].lower()}), "rows": _chambers(row)}
@@ -188,6 +200,7 @@ def state(request, state: str):
             "snapshot": snapshot,
             "state": {"code": code, "name": name},
             "chambers": figures,
+            "lenses": _lenses(row.get("lenses", {})),
             "districts": [
                 {"chamber": c, "label": CHAMBER_LABELS[c], "rows": districts[c]} for c in CHAMBERS if districts[c]
             ],

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import ScopedQuerySet
-from districts.models import District
+from districts.models import LAYERS, District
 from districts.states import STATE_CHOICES
 
 
@@ -72,6 +72,21 @@ class LocationQuality(models.TextChoices):
 class Language(models.TextChoices):
     EN = "en", "English"
     ES = "es", "Español"
+
+
+# The layers a sign-up is assigned to, one foreign key each (``SignUp.cd`` ... ``SignUp.scsd``).
+DISTRICT_LAYERS = tuple(LAYERS)
+
+
+def _district_key(layer: str, help_text: str) -> models.ForeignKey:
+    return models.ForeignKey(
+        District,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name=f"{layer}_signups",
+        help_text=help_text,
+    )
 
 
 class SignUpQuerySet(ScopedQuerySet):
@@ -163,30 +178,24 @@ class SignUp(models.Model):
     located_at = models.DateTimeField(
         null=True, blank=True, help_text="When geocoding finished; null while it is still to do."
     )
-    cd = models.ForeignKey(
-        District,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="cd_signups",
-        help_text="Congressional district of the location (current map).",
+    # One foreign key per layer of ``districts.models.LAYERS`` (``DISTRICT_LAYERS``), each the
+    # governing unit of that layer whose area holds the location (as ``district_lookup`` answers):
+    # a column per layer, not a table of (sign-up, district) rows, because a point lies in at
+    # most one unit of a layer and the coverage engine counts every layer the same way, from
+    # the covering indexes below. A village inside a town has both ``place`` and ``cousub``.
+    cd = _district_key("cd", "Congressional district of the location (current map).")
+    sldu = _district_key("sldu", "State senate district of the location (current map).")
+    sldl = _district_key("sldl", "State house district of the location (current map).")
+    county = _district_key("county", "Governing county (or equivalent) of the location (current Census layer).")
+    cousub = _district_key(
+        "cousub", "Governing town or township (county subdivision) of the location (current Census layer)."
     )
-    sldu = models.ForeignKey(
-        District,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="sldu_signups",
-        help_text="State senate district of the location (current map).",
+    place = _district_key(
+        "place", "Governing city, town or village (incorporated place) of the location (current Census layer)."
     )
-    sldl = models.ForeignKey(
-        District,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="sldl_signups",
-        help_text="State house district of the location (current map).",
-    )
+    unsd = _district_key("unsd", "Unified school district of the location (current Census layer).")
+    elsd = _district_key("elsd", "Elementary school district of the location (current Census layer).")
+    scsd = _district_key("scsd", "Secondary school district of the location (current Census layer).")
     districts_assigned_at = models.DateTimeField(
         null=True, blank=True, help_text="When the districts last changed (or were first set) from the location."
     )
@@ -225,18 +234,19 @@ class SignUp(models.Model):
             models.Index(fields=["state"]),
             models.Index(fields=["created_at"]),
             # The coverage counts (coverage.engine) read the runners and the volunteers
-            # with their districts, narrowed by state, sign-up day and confirmation: these
+            # with their districts (and the runners' offices: a local unit counts a candidate
+            # only for the matching office), narrowed by state, sign-up day and confirmation: these
             # hold all of that (a tenth of the table's size), so the counts are index-only
             # scans instead of reading every wide row.
             models.Index(
                 fields=["state", "created_at"],
-                include=["id", "cd", "sldu", "sldl", "confirmed_at", "ballot_line"],
+                include=["id", *DISTRICT_LAYERS, "confirmed_at", "ballot_line", "offices"],
                 condition=models.Q(wants_to_run=True),
                 name="signup_runners_coverage",
             ),
             models.Index(
                 fields=["state", "created_at"],
-                include=["cd", "sldu", "sldl", "confirmed_at"],
+                include=[*DISTRICT_LAYERS, "confirmed_at"],
                 condition=models.Q(wants_to_volunteer=True),
                 name="signup_volunteers_coverage",
             ),

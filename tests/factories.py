@@ -103,18 +103,12 @@ class TotpOrganizerFactory(OrganizerFactory):
 
 def signup_in(district, **fields) -> SignUp:
     """A sign-up living in ``district`` (at its Census internal point, or a point inside it), with the current
-    districts of all three chambers stored, as geocoding would leave it."""
+    districts of every chamber and local layer stored, as geocoding would leave it."""
     from districts.selectors import districts_for_points
+    from signups.models import DISTRICT_LAYERS
 
     point = fields.pop("location", None) or district.internal_point or district.geometry.point_on_surface
     found = districts_for_points([(point.y, point.x)])[0]
-    placed = {chamber: (found[chamber] or {}).get("id") for chamber in ("cd", "sldu", "sldl")}
-    defaults = {
-        "state": district.state,
-        "location": point,
-        "cd_id": placed["cd"],
-        "sldu_id": placed["sldu"],
-        "sldl_id": placed["sldl"],
-        "districts_assigned_at": timezone.now(),
-    }
+    placed = {f"{layer}_id": (found[layer] or {}).get("id") for layer in DISTRICT_LAYERS}
+    defaults = {"state": district.state, "location": point, **placed, "districts_assigned_at": timezone.now()}
     return SignUpFactory(**{**defaults, **fields})

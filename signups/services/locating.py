@@ -20,17 +20,16 @@ from django.db.models import Q
 from django.utils import timezone
 
 from districts.geocoding import locate_address, locate_addresses
-from districts.models import Chamber, District, ZipCode
+from districts.models import District, ZipCode
 from districts.selectors import district_lookup, districts_for_points
 
-from ..models import LocationQuality, SignUp
+from ..models import DISTRICT_LAYERS, LocationQuality, SignUp
 
 logger = logging.getLogger(__name__)
 
 # From this many sign-ups waiting for geocoding on, the sweeper uses the Census batch endpoint.
 GEOCODE_BATCH_THRESHOLD = 50
 GEOCODE_BATCH_SIZE = 1000
-CHAMBERS = ("cd", "sldu", "sldl")
 
 
 def signup_set_location(signup: SignUp, *, point: Point | None, quality: str) -> None:
@@ -39,7 +38,8 @@ def signup_set_location(signup: SignUp, *, point: Point | None, quality: str) ->
     signup.location_quality = quality if point is not None else LocationQuality.NONE
     signup.located_at = timezone.now()
     found = district_lookup(lat=point.y, lng=point.x) if point is not None else {}
-    signup.cd, signup.sldu, signup.sldl = (found.get(c) for c in CHAMBERS)
+    for layer in DISTRICT_LAYERS:
+        setattr(signup, layer, found.get(layer))
     signup.districts_assigned_at = timezone.now()
 
 
@@ -81,8 +81,8 @@ def signups_place(signups: list[SignUp]) -> None:
             placed.append(signup)
     found = districts_for_points([(s.location.y, s.location.x) for s in placed])
     for signup, districts in zip(placed, found, strict=True):
-        for chamber in CHAMBERS:
-            setattr(signup, f"{chamber}_id", districts[chamber]["id"] if districts[chamber] else None)
+        for layer in DISTRICT_LAYERS:
+            setattr(signup, f"{layer}_id", districts[layer]["id"] if districts[layer] else None)
 
 
 def publish_locate(signup_ids: list[int]) -> None:
@@ -136,7 +136,7 @@ def signups_locate_batch(*, signup_ids: list[int]) -> int:
             location = found[signup.pk]
             signup_set_location(signup, point=location.point, quality=location.quality)
         SignUp.objects.bulk_update(
-            signups, ["location", "location_quality", "located_at", "cd", "sldu", "sldl", "districts_assigned_at"]
+            signups, ["location", "location_quality", "located_at", *DISTRICT_LAYERS, "districts_assigned_at"]
         )
     logger.info("located a batch of %d sign-ups", len(signups))
     return len(signups)
@@ -183,7 +183,7 @@ class ReassignResult:
 # the districts and probes the sign-ups' GiST index, preparing each polygon once for
 # all the points in it. The sign-up table is named where it is read rather than read
 # once through a CTE: a materialised CTE would hide that index (13.4 s instead of 4.7 s
-# at 100,000 sign-ups). Per chamber the first district by GEOID wins (a point on a
+# at 100,000 sign-ups). Per layer (chamber or local layer) the first district by GEOID wins (a point on a
 # shared border), as in ``district_lookup``; NULL where the point lies in none.
 # Rows whose districts are unchanged are not written (``IS DISTINCT FROM``): a new
 # congressional map leaves most people's legislative districts, and many people's
@@ -198,25 +198,35 @@ _REASSIGN_SQL = """
         WHERE d.id IN ({current_ids})
         ORDER BY l.id, d.chamber, d.geoid
     ), found AS (
-        SELECT l.id, l.location,
-               max(h.district_id) FILTER (WHERE h.chamber = %s) AS cd_id,
-               max(h.district_id) FILTER (WHERE h.chamber = %s) AS sldu_id,
-               max(h.district_id) FILTER (WHERE h.chamber = %s) AS sldl_id
+        SELECT l.id, l.location, {found_columns}
         FROM {signups} l LEFT JOIN hits h ON h.id = l.id
         WHERE l.location IS NOT NULL
         GROUP BY l.id
     ), changed AS (
         UPDATE {signups} s
-        SET cd_id = found.cd_id, sldu_id = found.sldu_id, sldl_id = found.sldl_id, districts_assigned_at = now()
+        SET {assignments}, districts_assigned_at = now()
         FROM found
         WHERE s.id = found.id
-          AND (s.districts_assigned_at IS NULL
-               OR (s.cd_id, s.sldu_id, s.sldl_id) IS DISTINCT FROM (found.cd_id, found.sldu_id, found.sldl_id))
+          AND (s.districts_assigned_at IS NULL OR ({stored}) IS DISTINCT FROM ({computed}))
           AND s.location = found.location
         RETURNING 1
     )
     SELECT (SELECT count(*) FROM found), (SELECT count(*) FROM changed)
 """
+
+
+def _reassign_sql(current_ids: str) -> str:
+    """``_REASSIGN_SQL`` with a column per layer of ``DISTRICT_LAYERS`` (model column names only)."""
+    columns = [SignUp._meta.get_field(layer).column for layer in DISTRICT_LAYERS]
+    return _REASSIGN_SQL.format(
+        signups=SignUp._meta.db_table,
+        districts=District._meta.db_table,
+        current_ids=current_ids,
+        found_columns=", ".join(f"max(h.district_id) FILTER (WHERE h.chamber = %s) AS {c}" for c in columns),
+        assignments=", ".join(f"{c} = found.{c}" for c in columns),
+        stored=", ".join(f"s.{c}" for c in columns),
+        computed=", ".join(f"found.{c}" for c in columns),
+    )
 
 
 def signups_reassign_districts() -> ReassignResult:
@@ -228,20 +238,17 @@ def signups_reassign_districts() -> ReassignResult:
     run over a million people where a new map moves a tenth rewrites a tenth. Every
     located sign-up is checked; ``checked`` counts them.
     """
-    # The chambers only: sign-ups are not assigned to the local layers (counties, towns, school
-    # districts) yet, and each loaded local layer would add a row per sign-up to the join.
-    chambers = District.objects.current().countable().filter(chamber__in=Chamber.values)
-    current_ids, params = chambers.order_by().values("id").query.sql_with_params()
-    sql = _REASSIGN_SQL.format(
-        signups=SignUp._meta.db_table, districts=District._meta.db_table, current_ids=current_ids
-    )
+    # The districts ``district_lookup`` answers with: the chambers and the governing local units.
+    current = District.objects.current().countable().governing().filter(chamber__in=DISTRICT_LAYERS)
+    current_ids, params = current.order_by().values("id").query.sql_with_params()
+    sql = _reassign_sql(current_ids)
     with transaction.atomic(), connection.cursor() as cursor:
         # Room for the join's sort and hash in memory (this transaction only); and no JIT:
         # the join's estimated cost makes PostgreSQL compile it, which took 0.6 s of 4.8 s
         # at 100,000 sign-ups and won nothing back.
         cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute("SET LOCAL jit = off")
-        cursor.execute(sql, [*params, Chamber.CD, Chamber.SLDU, Chamber.SLDL])
+        cursor.execute(sql, [*params, *DISTRICT_LAYERS])
         checked, changed = cursor.fetchone()
     logger.info("reassigned districts: %d sign-ups checked, %d changed", checked, changed)
     return ReassignResult(checked=checked, changed=changed)

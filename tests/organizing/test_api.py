@@ -28,12 +28,13 @@ def test_coverage_shape_and_numbers(api):
 
     assert response.status_code == 200
     data = response.json()
-    assert set(data) == {"signups", "chambers", "states"}
+    assert set(data) == {"signups", "chambers", "lenses", "states"}
     assert data["signups"] == {"run": 3, "volunteer": 1}
     assert data["chambers"]["sldl"] == {"covered": 3, "total": 150, "percent": 2.0, "filed": 0, "filed_percent": 0.0}
     assert set(data["chambers"]) == {"cd", "sldu", "sldl"}
     assert data["chambers"]["sldu"]["total"] == 63 and data["chambers"]["cd"]["total"] == 26
-    assert data["states"] == [{"state": "NY", **data["chambers"]}]
+    assert data["states"] == [{"state": "NY", **data["chambers"], "lenses": data["lenses"]}]
+    assert data["lenses"]["county"]["total"] == 62  # New York's counties, from the Census county file
     assert "no-store" in response["Cache-Control"]
 
     confirmed = api.get("/api/v1/coverage/?confirmed=true").json()

@@ -78,8 +78,9 @@ EXPECTED = {
     "dashboard": AUTH + VINTAGES + SUMMARY + MAP,
     "dashboard filtered": AUTH + VINTAGES + SUMMARY + MAP,
     # The summary, then each chamber's districts with their counts, then the state's
-    # nominations (the "nobody, but a nomination" lists of all three chambers).
-    "state": AUTH + VINTAGES + SUMMARY + 3 + 1 + MAP,
+    # nominations (the "nobody, but a nomination" lists of all three chambers), then the
+    # units of each of the six local layers with their counts (the lenses).
+    "state": AUTH + VINTAGES + SUMMARY + 3 + 1 + 6 + MAP,
     # The district with its counts, how many people, one page of them, the audit record.
     "district": AUTH + VINTAGES + 3 + AUDIT,
     # Per day, per hour.

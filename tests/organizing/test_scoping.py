@@ -134,9 +134,13 @@ def test_the_api_never_answers_with_another_state(ny_organizer, vermont, new_yor
             chamber: {"covered": 0, "total": 0, "percent": None, "filed": 0, "filed_percent": None}
             for chamber in ("cd", "sldu", "sldl")
         },
+        "lenses": {
+            lens: {"covered": 0, "total": 0, "percent": None, "filed": 0, "filed_percent": None}
+            for lens in ("school_board", "council", "county")
+        },
         "states": [],
     }
-    for chamber in ("cd", "sldu", "sldl"):
+    for chamber in ("cd", "sldu", "sldl", "county"):  # New York has counties loaded (no places, school districts)
         assert client.get(f"/api/v1/coverage/districts/?chamber={chamber}&state=VT").json() == []
         geoids = {row["geoid"] for row in client.get(f"/api/v1/coverage/districts/?chamber={chamber}").json()}
         assert geoids and all(geoid.startswith("36") for geoid in geoids)

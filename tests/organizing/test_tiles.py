@@ -379,4 +379,4 @@ def test_map_page_of_alaska_does_not_span_the_world(client):
 def test_map_page_needs_a_known_chamber_and_a_login(client):
     assert client.get("/organize/tiles/map/cd/").status_code == 302
     client.force_login(organizer(states=["NY"]))
-    assert client.get("/organize/tiles/map/county/").status_code == 404
+    assert client.get("/organize/tiles/map/ward/").status_code == 404

@@ -27,7 +27,9 @@ def test_coverage_json_has_the_headline_figures_and_national_people_only(client)
     new_york = next(row for row in data["states"] if row["state"] == "NY")
     assert new_york["sldl"] == {"covered": 1, "total": 150, "percent": 0.7, "filed": 0, "filed_percent": 0.0}
     # Figures of districts only: no count of people anywhere below the country.
-    assert set(new_york) == {"state", "name", "sldl", "sldu", "cd"}
+    assert set(new_york) == {"state", "name", "sldl", "sldu", "cd", "lenses"}
+    # New York's 62 counties, from the Census county file; nobody who would run for county office yet.
+    assert new_york["lenses"]["county"] == {"covered": 0, "total": 62, "percent": 0.0, "filed": 0, "filed_percent": 0.0}
 
 
 def test_coverage_json_takes_no_filter(client):

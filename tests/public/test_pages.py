@@ -147,3 +147,17 @@ def test_share_image_shows_covered_districts_in_the_maps_colour():
 def test_home_page_links_to_the_coverage_and_the_finder(client):
     html = client.get("/").content.decode()
     assert 'href="/coverage/"' in html and 'href="/find/"' in html
+
+
+def test_state_page_shows_county_offices_from_confirmed_supporters_only(client):
+    # Burlington is in Chittenden County, one of Vermont's 14 in the Census county file.
+    house = district_at("sldl", *BURLINGTON)
+    confirmed_runner(house, offices=["county"])
+    signup_in(district_at("sldl", 44.81, -71.88), offices=["county"])  # Essex County, never confirmed
+
+    page = text(client.get("/coverage/vt/"))
+    spanish = text(client.get("/es/coverage/vt/"))
+
+    assert "County offices" in page
+    assert "1 of 14 counties have someone who wants to run for this office." in page
+    assert "1 de 14 condados tienen a alguien que quiere postularse a este cargo." in spanish
