@@ -77,7 +77,7 @@ def test_a_new_york_organizer_cannot_move_a_person_to_georgia_in_the_admin(ny_st
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.ADMIN_CHANGE).exists()
 
 
-def test_an_admin_edit_is_audited_with_the_fields_changed_and_not_their_values(ny_staff):
+def test_an_admin_edit_is_audited_with_the_fields_changed_and_not_their_values(ny_staff, national_client):
     # No offices: the replayed form sends a list field back as text, which the admin would count as changed.
     new_yorker = SignUpFactory(state="NY", first_name="Ann", city="New York", offices=[])
     client = client_for(ny_staff)
@@ -92,6 +92,9 @@ def test_an_admin_edit_is_audited_with_the_fields_changed_and_not_their_values(n
     assert sorted(event.fields) == ["City", "First name"]
     stored = str(AuditEvent.objects.filter(pk=event.pk).values().get())
     assert SECRET_NAME not in stored and "Brooklyn" not in stored and "Ann" not in stored
+    # The audit page shows which fields.
+    page = national_client.get("/organize/audit/").content.decode()
+    assert f"signup {new_yorker.pk} ({', '.join(event.fields)})" in page
 
 
 def test_an_admin_edit_of_an_organizer_account_is_audited(ny_staff):
