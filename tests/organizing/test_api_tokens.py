@@ -51,6 +51,10 @@ def test_a_token_expires_after_api_token_days_and_is_then_refused(ny_organizer):
 
 
 def test_an_organizer_makes_a_token_on_the_page_sees_its_key_once_and_revokes_it(ny_organizer, ny_client):
+    for bad in ({"name": ""}, {"name": "x", "days": "91"}, {"name": "x", "days": "0"}):
+        refused = ny_client.post(TOKENS, bad)
+        assert refused.status_code == 400 and refused.context["key"] is None, bad
+    assert not ApiToken.objects.exists()
     made = ny_client.post(TOKENS, {"name": "nightly sync", "days": "30"})
     assert made.status_code == 200
     assert "no-store" in made["Cache-Control"]
