@@ -9,8 +9,10 @@ password alone is not enough. ``organizer_required`` (views) sends
 * an organizer without a TOTP authenticator to allauth's page that sets one up,
   before any personal data is shown.
 
-The API (``organizing.api``) authenticates with DRF tokens instead: tokens are
-made by an administrator (``create_organizer --token``) for scripts, not typed.
+The organizer API authenticates with tokens instead (``ApiTokenAuthentication``,
+django-rest-knox): only their hash is stored, each expires (``API_TOKEN_DAYS``), and
+only an organizer with TOTP set up can make one, on the tokens page
+(``organizing:tokens``) or through ``create_organizer --token``.
 
 Django's admin follows the same rule (``berniecrat/urls.py`` installs these):
 ``admin_login`` replaces the admin's own password form by allauth's login, and
@@ -27,6 +29,10 @@ from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
+from knox.auth import TokenAuthentication
+from rest_framework import exceptions
 
 
 def has_totp(user) -> bool:
@@ -75,3 +81,26 @@ def admin_login(login_view):
         return login_view(request, *args, **kwargs)
 
     return wrapped
+
+
+class ApiTokenAuthentication(TokenAuthentication):
+    """``Authorization: Token <key>``: knox's check of the key against the stored hashes (an
+    expired token is refused and deleted; a deleted one no longer exists), answering 401.
+
+    A key that is not UTF-8 text (any byte may arrive in a header) is an invalid token,
+    not the server error knox would raise decoding it.
+    """
+
+    def authenticate_credentials(self, token: bytes):
+        try:
+            token.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise exceptions.AuthenticationFailed(_("Invalid token.")) from exc
+        return super().authenticate_credentials(token)
+
+
+class ApiTokenScheme(KnoxTokenScheme):
+    """The OpenAPI schema's description of ``ApiTokenAuthentication`` (``Authorization: Token <key>``)."""
+
+    target_class = ApiTokenAuthentication
+    name = "apiToken"

@@ -2,17 +2,19 @@
 
 Who may open the admin at all is decided in ``accounts.access`` (allauth login,
 TOTP required); the sign-up admin, which writes to the audit log, is the organizer
-side's (``organizing.admin``).
+side's (``organizing.admin``). Every admin's edits are audited and every admin of
+people is limited to the organizer's states (``accounts.admin_mixins``).
 """
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from .admin_mixins import AuditedAdminMixin
 from .models import AuditEvent, User
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
     ordering = ("email",)
     list_display = ("email", "name", "is_staff", "is_active")
     search_fields = ("email", "name")
@@ -22,6 +24,8 @@ class UserAdmin(BaseUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    # Written by logging in and signing up, not by hand.
+    readonly_fields = ("last_login", "date_joined")
 
 
 @admin.register(AuditEvent)

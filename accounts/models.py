@@ -8,6 +8,8 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from knox.models import AbstractAuthToken
+from knox.settings import CONSTANTS
 
 from .scope import Scope
 
@@ -76,11 +78,13 @@ class User(AbstractUser):
 
 class AuditEvent(models.Model):
     """One disclosure of supporters' personal data to an organizer: a page, an export, an API
-    answer or an admin page that showed people, or a data request carried out.
+    answer or an admin page that showed people, or a data request carried out; or one record
+    added, changed or deleted in the Django admin (``accounts.admin_mixins``).
 
     It says who, when, how, what and how many, never whom: the resource is a label
-    made of primary keys and district codes, and the filters are the parsed values
-    of known parameters (choices, dates, state codes), never text an organizer typed.
+    made of primary keys and district codes, the filters are the parsed values of
+    known parameters (choices, dates, state codes), never text an organizer typed, and
+    an admin edit names the fields it changed, never their old or new values.
     So the log holds no personal data of supporters and outlives their deletion.
     """
 
@@ -91,6 +95,9 @@ class AuditEvent(models.Model):
         ADMIN = "admin", _("Admin page")
         EXPORT_DATA = "export-data", _("Data request: export")
         DELETE = "delete", _("Data request: delete")
+        ADMIN_ADD = "admin-add", _("Admin: added")
+        ADMIN_CHANGE = "admin-change", _("Admin: changed")
+        ADMIN_DELETE = "admin-delete", _("Admin: deleted")
 
     user = models.ForeignKey(
         User,
@@ -113,6 +120,12 @@ class AuditEvent(models.Model):
     count = models.PositiveIntegerField(
         null=True, blank=True, help_text=_("How many people were shown or exported; null when not known.")
     )
+    fields = ArrayField(
+        models.CharField(max_length=200),
+        default=list,
+        blank=True,
+        help_text=_("Fields an admin edit changed, as the admin names them (never their values)."),
+    )
 
     class Meta:
         ordering = ["-at", "-pk"]
@@ -120,3 +133,42 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.action} {self.resource}"
+
+
+class ApiToken(AbstractAuthToken):
+    """A key an organizer's script sends (``Authorization: Token <key>``) to read the organizer API as them.
+
+    The key itself is never stored: ``digest`` is its SHA-512 hash (django-rest-knox), so
+    a copy of the table authenticates nobody; the key is shown once, when it is made.
+    ``token_key`` (its first 15 characters) only narrows the lookup. A token stops
+    working at ``expiry`` and when its organizer deletes it (revoke).
+    """
+
+    # knox's fields, repeated only to say what they hold.
+    digest = models.CharField(
+        max_length=CONSTANTS.DIGEST_LENGTH, primary_key=True, help_text=_("SHA-512 hash of the key (hex).")
+    )
+    token_key = models.CharField(
+        max_length=CONSTANTS.MAXIMUM_TOKEN_PREFIX_LENGTH + CONSTANTS.TOKEN_KEY_LENGTH,
+        db_index=True,
+        help_text=_("First characters of the key, to find the row whose digest to compare."),
+    )
+    user = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="auth_token_set",  # the name knox looks expired tokens up by
+        help_text=_("Organizer the token acts as."),
+    )
+    created = models.DateTimeField(auto_now_add=True, help_text=_("When the token was made."))
+    expiry = models.DateTimeField(help_text=_("When the token stops working."))
+    name = models.CharField(
+        _("name"), max_length=100, help_text=_("What the organizer calls this token: the script or machine using it.")
+    )
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"{self.name} ({self.user})"

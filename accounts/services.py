@@ -4,18 +4,23 @@
 gives it a new TOTP authenticator and recovery codes, through allauth's public
 parts only (its ``Authenticator`` model and MFA adapter, which encrypts the
 secrets as the activation page does), so an allauth upgrade that moves its internal
-modules does not break it. ``audit_record`` writes who was shown which supporters' data.
+modules does not break it. ``api_token_create`` and ``api_token_revoke`` make and delete
+an organizer's API tokens. ``audit_record`` writes who was shown which supporters' data.
 """
 
 import base64
+import datetime
 import secrets
 from dataclasses import dataclass
 
 from allauth.mfa.adapter import get_adapter
 from allauth.mfa.models import Authenticator
+from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from .models import AuditEvent, User
+from .access import has_totp
+from .models import ApiToken, AuditEvent, User
 
 # The size of allauth's own TOTP secrets (160 bits, RFC 4226's recommendation).
 TOTP_SECRET_BYTES = 20
@@ -75,10 +80,17 @@ def organizer_totp_reset(*, user: User) -> TotpSetup:
 
 
 def audit_record(
-    *, user, action: str, resource: str, filters: dict | None = None, count: int | None = None
+    *,
+    user,
+    action: str,
+    resource: str,
+    filters: dict | None = None,
+    count: int | None = None,
+    fields: list[str] | None = None,
 ) -> AuditEvent | None:
     """Note that ``user`` was shown supporters' data: ``action`` (an ``AuditEvent.Action``) on
-    ``resource`` (a label of keys, never a name), with the parsed ``filters`` and ``count`` people.
+    ``resource`` (a label of keys, never a name), with the parsed ``filters`` and ``count`` people;
+    or, for an admin edit, the names of the ``fields`` it changed.
 
     Nobody signed in, nothing recorded: only a disclosure to an organizer is an event,
     and the callers record after the organizer's access was checked and granted.
@@ -86,5 +98,32 @@ def audit_record(
     if user is None or not user.is_authenticated:
         return None
     return AuditEvent.objects.create(
-        user=user, action=action, resource=resource[:200], filters=filters or {}, count=count
+        user=user, action=action, resource=resource[:200], filters=filters or {}, count=count, fields=fields or []
     )
+
+
+class ApiTokenRefused(Exception):
+    """A token that may not be made; the message says why, for the organizer."""
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str, days: int | None = None) -> tuple[ApiToken, str]:
+    """A new API token of ``user`` called ``name``, working ``days`` days (at most and by default
+    ``API_TOKEN_DAYS``); returns the row and the key, which is shown once and stored only hashed.
+
+    Refused to an inactive organizer and to one without a TOTP authenticator: a token reads
+    the same people as the organizer's pages, which need TOTP, so a password alone must not
+    be able to make one.
+    """
+    if not user.is_active:
+        raise ApiTokenRefused(_("This account is not active."))
+    if not has_totp(user):
+        raise ApiTokenRefused(_("Set up an authenticator app (TOTP) before making an API token."))
+    days = min(days or settings.API_TOKEN_DAYS, settings.API_TOKEN_DAYS)
+    return ApiToken.objects.create(user=user, name=name.strip()[:100], expiry=datetime.timedelta(days=days))
+
+
+def api_token_revoke(*, user: User, digest: str) -> bool:
+    """Delete ``user``'s token ``digest`` (it stops working at once); False when they have no such token,
+    whoever else's it may be."""
+    return ApiToken.objects.filter(user=user, digest=digest).delete()[0] > 0

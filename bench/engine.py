@@ -31,9 +31,8 @@ from django.core.cache import cache  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
 
-from accounts.services import organizer_save, organizer_totp_reset  # noqa: E402
+from accounts.services import api_token_create, organizer_save, organizer_totp_reset  # noqa: E402
 from coverage.cache import PREFIX  # noqa: E402
 from signups.demo import demo_signups_create  # noqa: E402
 from signups.models import SignUp  # noqa: E402
@@ -104,7 +103,7 @@ def main() -> None:
     args = parser.parse_args()
     user, _created = organizer_save(email="bench-engine@example.org", states=[], all_states=True)
     organizer_totp_reset(user=user)
-    token = Token.objects.get_or_create(user=user)[0].key
+    token = api_token_create(user=user, name="bench")[1]
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
     results = {}

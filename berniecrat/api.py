@@ -2,8 +2,10 @@
 
 import json
 
+from django.conf import settings
 from django.utils import translation
 from rest_framework import exceptions, serializers
+from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -32,6 +34,38 @@ class StrictJSONParser(JSONParser):
         except UnicodeEncodeError as exc:
             raise exceptions.ParseError("JSON parse error - the body holds an unpaired surrogate.") from exc
         return data
+
+
+class OrganizerPagination(CursorPagination):
+    """Every list of the organizer API, a page at a time: ``{"next": url, "previous": url, "results": [...]}``.
+
+    ``page_size`` may ask for fewer or more rows than ``API_PAGE_SIZE``, never more than
+    ``API_MAX_PAGE_SIZE``: one request (one stolen token, one runaway script) cannot take a
+    whole state's people at once. A cursor, unlike a page number, neither skips nor repeats
+    rows added meanwhile. The view names its order in ``cursor_ordering`` (fields on the
+    model itself, the last one unique).
+    """
+
+    page_size = settings.API_PAGE_SIZE
+    max_page_size = settings.API_MAX_PAGE_SIZE
+    page_size_query_param = "page_size"
+    ordering = ("-pk",)
+
+    def get_ordering(self, request, queryset, view):
+        return tuple(getattr(view, "cursor_ordering", self.ordering))
+
+
+class PaginatedListMixin:
+    """For an ``APIView`` answering a list: ``self.paginated(queryset, Serializer)``; the
+    ``pagination_class`` attribute also makes the OpenAPI schema describe the page."""
+
+    pagination_class = OrganizerPagination
+    cursor_ordering = ("-pk",)
+
+    def paginated(self, queryset, serializer_class):
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(queryset, self.request, view=self)
+        return paginator.get_paginated_response(serializer_class(page, many=True).data)
 
 
 class ErrorsSerializer(serializers.Serializer):

@@ -5,14 +5,14 @@ second factor set up on their account). Answers that show a person are in the au
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.access import ApiTokenAuthentication
 from accounts.models import AuditEvent
 from accounts.services import audit_record
-from berniecrat.api import ErrorsSerializer
+from berniecrat.api import ErrorsSerializer, PaginatedListMixin
 from districts.api import district_payload
 from districts.models import District
 from districts.states import BY_USPS
@@ -24,7 +24,7 @@ from .rendering import sms_link
 
 
 class TokenApi(APIView):
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [ApiTokenAuthentication]
     permission_classes = [IsAuthenticated]
 
     def team(self, pk) -> CallTeam:
@@ -72,10 +72,10 @@ class TeamSerializer(serializers.ModelSerializer):
         return data
 
 
-class TeamListApi(TokenApi):
+class TeamListApi(PaginatedListMixin, TokenApi):
     @extend_schema(responses={200: TeamSerializer(many=True)})
     def get(self, request):
-        return Response(TeamSerializer(selectors.teams_for_organizer(request.user), many=True).data)
+        return self.paginated(selectors.teams_for_organizer(request.user), TeamSerializer)
 
     @extend_schema(request=TeamSerializer, responses={201: TeamSerializer, 400: ErrorsSerializer})
     def post(self, request):

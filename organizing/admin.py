@@ -9,7 +9,8 @@ nominations naming them go too. There is no search box: a search puts a name or
 email in the page's URL (and the server's logs).
 
 Who may open the admin at all is decided in ``accounts.access`` (allauth login,
-TOTP required).
+TOTP required); an organizer sees and edits only the people of their states, and
+every edit is in the audit log (``accounts.admin_mixins``).
 """
 
 import json
@@ -19,6 +20,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_mixins import ScopedAdminMixin
 from accounts.models import AuditEvent
 from accounts.services import audit_record
 from districts.states import BY_USPS
@@ -55,7 +57,9 @@ def _list_filters(params) -> dict:
 
 
 @admin.register(SignUp)
-class SignUpAdmin(admin.ModelAdmin):
+class SignUpAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    # Deletions are recorded as data requests (``_delete``), once each.
+    audit_deletions = False
     list_display = ["id", "state", "kinds_display", "location_quality", "confirmed_at", "created_at"]
     list_filter = ["state", KindFilter, "location_quality"]
     list_select_related = False

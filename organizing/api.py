@@ -9,12 +9,12 @@ simply not there (zeros, empty lists).
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import coverage
+from accounts.access import ApiTokenAuthentication
 from berniecrat.api import ErrorsSerializer
 from coverage import CoverageFilters
 from coverage.layers import BY_KEY, LENSES
@@ -70,7 +70,7 @@ class CoverageApi(APIView):
     """How many districts of each chamber have a would-be candidate, overall and per state; and how many
     school districts, cities and towns, and counties have one for their office (the local lenses)."""
 
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [ApiTokenAuthentication]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -130,7 +130,7 @@ class CoverageDistrictsApi(APIView):
     """Every district of one chamber (or governing unit of one local layer) in the organizer's states,
     with its counts."""
 
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [ApiTokenAuthentication]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(

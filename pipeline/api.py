@@ -4,12 +4,12 @@ from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from berniecrat.api import ErrorsSerializer
+from accounts.access import ApiTokenAuthentication
+from berniecrat.api import ErrorsSerializer, PaginatedListMixin
 from districts.api import DistrictsSerializer, district_payload
 from signups.models import SignUp, Skill
 
@@ -18,7 +18,7 @@ from .models import Introduction, Stage, StageChange
 
 
 class OrganizerApi(APIView):
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [ApiTokenAuthentication]
     permission_classes = [IsAuthenticated]
 
     def candidate(self, pk):
@@ -97,7 +97,9 @@ class CandidateListQuery(serializers.Serializer):
     mine = serializers.BooleanField(required=False, default=False)
 
 
-class CandidateListApi(OrganizerApi):
+class CandidateListApi(PaginatedListMixin, OrganizerApi):
+    cursor_ordering = ("last_name", "first_name", "pk")
+
     @extend_schema(
         parameters=[CandidateListQuery], responses={200: CandidateSerializer(many=True), 400: ErrorsSerializer}
     )
@@ -108,7 +110,7 @@ class CandidateListApi(OrganizerApi):
         candidates = selectors.candidate_list(
             user=request.user, stage=params.get("stage"), state=(params.get("state") or "").upper(), mine=params["mine"]
         )
-        return Response(CandidateSerializer(candidates, many=True).data)
+        return self.paginated(candidates, CandidateSerializer)
 
 
 class CandidateDetailApi(OrganizerApi):
@@ -175,12 +177,12 @@ class IntroductionCreateSerializer(serializers.Serializer):
     volunteer = serializers.IntegerField(help_text="Sign-up id of the volunteer.")
 
 
-class CandidateIntroductionsApi(OrganizerApi):
+class CandidateIntroductionsApi(PaginatedListMixin, OrganizerApi):
     @extend_schema(responses={200: IntroductionSerializer(many=True)})
     def get(self, request, pk):
         candidate = self.candidate(pk)
         introductions = Introduction.objects.filter(candidate=candidate).select_related("introduced_by")
-        return Response(IntroductionSerializer(introductions, many=True).data)
+        return self.paginated(introductions, IntroductionSerializer)
 
     @extend_schema(
         request=IntroductionCreateSerializer,

@@ -1,5 +1,7 @@
 """factory_boy factories for people, organizers and the pipeline (districts come from the real Census data)."""
 
+import datetime
+
 import factory
 from django.contrib.gis.geos import Point
 from django.utils import timezone
@@ -112,3 +114,11 @@ def signup_in(district, **fields) -> SignUp:
     placed = {f"{layer}_id": (found[layer] or {}).get("id") for layer in DISTRICT_LAYERS}
     defaults = {"state": district.state, "location": point, **placed, "districts_assigned_at": timezone.now()}
     return SignUpFactory(**{**defaults, **fields})
+
+
+def api_key(user, *, days: int = 90) -> str:
+    """A working API key of ``user``, made directly (the rule on who may make one is tested through
+    ``accounts.services.api_token_create``)."""
+    from accounts.models import ApiToken
+
+    return ApiToken.objects.create(user=user, name="test", expiry=datetime.timedelta(days=days))[1]

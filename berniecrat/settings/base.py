@@ -4,6 +4,7 @@ Local defaults work on a developer machine with PostgreSQL/PostGIS and Redis on
 loopback; ``.env.example`` documents every variable.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -31,7 +32,7 @@ INSTALLED_APPS = [
     # allauth's passkey list (/accounts/2fa/webauthn/) loads its template tags.
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "allauth",
@@ -212,6 +213,18 @@ REST_FRAMEWORK = {
 # visitor as the proxy, and one attacker's failed logins would lock out every organizer.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+
+# --- Organizer API tokens and pages (accounts.ApiToken, django-rest-knox) -------
+# Keys are stored hashed in accounts' own table (it adds a name); knox's migrations
+# would create an unused table of its own model, so they are not run.
+KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 - a model name, not a secret
+MIGRATION_MODULES = {"knox": None}
+# Days a new token works (an organizer may choose fewer, never more).
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
+REST_KNOX = {"TOKEN_TTL": datetime.timedelta(days=API_TOKEN_DAYS), "AUTH_HEADER_PREFIX": "Token"}
+# Rows per page of an organizer API list (cursor pagination), and the most a client may ask for.
+API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=100)
+API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=500)
 
 # Rate limits on the public sign-up forms and API, counted in Redis (berniecrat.ratelimit).
 # RATELIMIT_ENABLE=0 turns them all off (load tests from a single address).

@@ -3,11 +3,11 @@ one person (``GET /api/v1/signups/{id}/``), limited to the organizer's states.""
 
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.permissions import IsAuthenticated
 
-from berniecrat.api import AcceptLanguageMixin
+from accounts.access import ApiTokenAuthentication
+from berniecrat.api import AcceptLanguageMixin, OrganizerPagination
 from districts.api import DistrictsSerializer, district_payload
 
 from .. import validation
@@ -86,11 +86,13 @@ def signup_status(signup: SignUp) -> str:
 
 
 class SignUpListApi(AcceptLanguageMixin, ListAPIView):
-    """``GET``: the organizers' list of sign-ups in their states (token)."""
+    """``GET``: the organizers' list of sign-ups in their states (token), newest first, a page at a time."""
 
     serializer_class = SignUpOutSerializer
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [ApiTokenAuthentication]
     permission_classes = [IsAuthenticated]
+    pagination_class = OrganizerPagination
+    cursor_ordering = ("-pk",)
 
     @extend_schema(parameters=[SignUpFilterSerializer], responses={200: SignUpOutSerializer(many=True)})
     def get(self, request, *args, **kwargs):
@@ -104,7 +106,7 @@ class SignUpListApi(AcceptLanguageMixin, ListAPIView):
 
 class SignUpDetailApi(RetrieveAPIView):
     serializer_class = SignUpOutSerializer
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [ApiTokenAuthentication]
     permission_classes = [IsAuthenticated]
 
     def get_queryset(self):

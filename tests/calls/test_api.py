@@ -1,14 +1,13 @@
 """The call teams' API: team CRUD and statistics for organizers, next person and outcomes for callers."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from accounts.models import AuditEvent
 from calls import services
 from calls.models import Call, CallTeam
 from pipeline.models import Candidacy, Stage
 from tests.calls.conftest import make_caller, person
-from tests.factories import TotpOrganizerFactory
+from tests.factories import TotpOrganizerFactory, api_key
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +19,7 @@ def _any_hour(settings):
 
 
 def auth(user) -> dict:
-    return {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=user).key}"}
+    return {"HTTP_AUTHORIZATION": f"Token {api_key(user)}"}
 
 
 def post(client, url, data, headers):
@@ -38,7 +37,7 @@ def test_team_crud_within_the_organizers_states(organizer, client):
     assert response.status_code == 201, response.content
     team_id = response.json()["id"]
     assert response.json()["districts"] == ["36050"]
-    assert [t["id"] for t in client.get("/api/v1/calls/teams/", **headers).json()] == [team_id]
+    assert [t["id"] for t in client.get("/api/v1/calls/teams/", **headers).json()["results"]] == [team_id]
     response = client.patch(
         f"/api/v1/calls/teams/{team_id}/", {"name": "Renamed"}, content_type="application/json", **headers
     )
@@ -97,7 +96,7 @@ def test_callers_cannot_reach_other_teams_or_calls(organizer, team, caller, ny_h
     assert Call.objects.get(pk=call["id"]).finished_at is None
     # A caller is no organizer: no team reads, no people through the organizer APIs.
     assert client.get(f"/api/v1/calls/teams/{team.pk}/", **headers).status_code == 404
-    assert client.get("/api/v1/candidates/", **headers).json() == []
+    assert client.get("/api/v1/candidates/", **headers).json()["results"] == []
 
 
 def test_caller_without_a_second_factor_is_refused(team, organizer, ny_house, client):

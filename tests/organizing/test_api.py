@@ -2,10 +2,9 @@
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.factories import OrganizerFactory, signup_in
+from tests.factories import OrganizerFactory, api_key, signup_in
 from tests.organizing.conftest import current_districts
 
 pytestmark = pytest.mark.django_db
@@ -14,7 +13,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def api(ny_organizer) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=ny_organizer).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_key(ny_organizer)}")
     return client
 
 
@@ -99,7 +98,7 @@ def test_the_schema_documents_both_endpoints(client):
 
 def test_a_token_of_an_organizer_without_states_sees_nothing(db):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=OrganizerFactory(states=[])).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_key(OrganizerFactory(states=[]))}")
     signup_in(current_districts("sldl", "NY")[0], wants_to_run=True)
 
     assert client.get("/api/v1/coverage/").json()["signups"] == {"run": 0, "volunteer": 0}

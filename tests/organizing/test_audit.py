@@ -9,11 +9,10 @@ event ever holds a supporter's name or email.
 import pytest
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
 from accounts.models import AuditEvent
 from pipeline import services as pipeline_services
-from tests.factories import OrganizerFactory, SignUpFactory, TotpOrganizerFactory
+from tests.factories import OrganizerFactory, SignUpFactory, TotpOrganizerFactory, api_key
 from tests.pipeline.test_pipeline_api import EMPIRE_STATE, MONTPELIER, located, volunteer
 from tests.plugins.organizers import client_for
 from tests.signups.conftest import api_payload
@@ -42,7 +41,7 @@ def events() -> list[tuple]:
 
 
 def token_headers(organizer) -> dict:
-    return {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=organizer).key}"}
+    return {"HTTP_AUTHORIZATION": f"Token {api_key(organizer)}"}
 
 
 def assert_no_personal_data_in_the_log(*needles: str) -> None:
@@ -78,9 +77,9 @@ def test_pages_exports_and_api_answers_are_recorded_with_who_what_and_how_many(n
 
     AuditEvent.objects.all().delete()
     api_client, headers = Client(), token_headers(ny_organizer)
-    assert len(api_client.get("/api/v1/signups/?state=NY&kind=run&confirmed=false", **headers).json()) == 1
+    assert len(api_client.get("/api/v1/signups/?state=NY&kind=run&confirmed=false", **headers).json()["results"]) == 1
     assert api_client.get(f"/api/v1/signups/{helper.pk}/", **headers).status_code == 200
-    assert len(api_client.get("/api/v1/candidates/?stage=new&mine=true", **headers).json()) == 1
+    assert len(api_client.get("/api/v1/candidates/?stage=new&mine=true", **headers).json()["results"]) == 1
     assert api_client.get(f"/api/v1/candidates/{person.pk}/", **headers).status_code == 200
     assert api_client.get(f"/api/v1/candidates/{person.pk}/matches/", **headers).status_code == 200
     assert events() == [
@@ -95,8 +94,8 @@ def test_pages_exports_and_api_answers_are_recorded_with_who_what_and_how_many(n
 
 def test_filter_text_that_names_no_district_is_not_logged(ny_organizer, person):
     client, headers = Client(), token_headers(ny_organizer)
-    assert client.get(f"/api/v1/signups/?district={LAST}", **headers).json() == []
-    assert client.get("/api/v1/signups/?district=36075", **headers).json()[0]["id"] == person.pk
+    assert client.get(f"/api/v1/signups/?district={LAST}", **headers).json()["results"] == []
+    assert client.get("/api/v1/signups/?district=36075", **headers).json()["results"][0]["id"] == person.pk
     assert [(e.filters, e.count) for e in AuditEvent.objects.order_by("pk")] == [
         ({"district": "(other)"}, 0),
         ({"district": "36075"}, 1),

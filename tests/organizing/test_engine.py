@@ -1,11 +1,10 @@
 """The coverage engine: one way of counting for every layer, a whitelist of columns, a cache that is never needed."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from coverage import CoverageFilters, coverage_summary, district_rows, layers
 from coverage.layers import Layer
-from tests.factories import signup_in
+from tests.factories import api_key, signup_in
 from tests.organizing.conftest import current_districts
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +41,7 @@ def test_only_known_district_columns_reach_the_sql(ny_organizer):
 
 def test_summary_dashboard_and_api_are_served_when_redis_is_down(client, ny_client, ny_organizer, settings):
     signup_in(current_districts("sldl", "NY")[0], wants_to_run=True)
-    key = Token.objects.create(user=ny_organizer).key
+    key = api_key(ny_organizer)
     caches = {name: dict(config) for name, config in settings.CACHES.items()}
     caches["default"]["LOCATION"] = "redis://127.0.0.1:9/0"  # the discard port: nobody answers
     settings.CACHES = caches

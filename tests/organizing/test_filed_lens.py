@@ -8,7 +8,7 @@ from coverage.engine import district_rows
 from coverage.summary import coverage_summary_build
 from pipeline import services
 from pipeline.models import FILED_STAGES, Candidacy, Nomination, Stage
-from tests.factories import signup_in
+from tests.factories import api_key, signup_in
 from tests.organizing.conftest import current_districts
 
 pytestmark = pytest.mark.django_db
@@ -180,9 +180,8 @@ def test_people_export_has_a_stage_column_and_filters_by_stage(ny_client, pipeli
 
 def test_api_district_list_takes_the_stage_filter(ny_organizer, pipeline_people):
     from django.test import Client
-    from rest_framework.authtoken.models import Token
 
-    headers = {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=ny_organizer).key}"}
+    headers = {"HTTP_AUTHORIZATION": f"Token {api_key(ny_organizer)}"}
     client = Client()
     assert client.get("/api/v1/coverage/?stage=elected", **headers).status_code == 400
     response = client.get("/api/v1/coverage/districts/?stage=filed&chamber=sldl&state=NY", **headers)
@@ -191,11 +190,10 @@ def test_api_district_list_takes_the_stage_filter(ny_organizer, pipeline_people)
 
 @pytest.fixture
 def api(ny_organizer):
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=ny_organizer).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_key(ny_organizer)}")
     return client
 
 

@@ -14,7 +14,6 @@ from io import StringIO
 import pytest
 from django.contrib.gis.geos import Point
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from coverage import CoverageFilters
@@ -25,7 +24,7 @@ from signups.models import SignUp
 from signups.services.locating import signup_place
 from tests.districts import tiger
 from tests.districts.conftest import lookup, run_command
-from tests.factories import SignUpFactory, TotpOrganizerFactory, signup_in
+from tests.factories import SignUpFactory, TotpOrganizerFactory, api_key, signup_in
 from tests.plugins.organizers import client_for
 
 pytestmark = pytest.mark.django_db
@@ -200,7 +199,7 @@ def test_the_organizer_state_page_lists_the_school_boards_councils_and_counties_
 def test_the_district_api_csv_exports_and_map_take_the_local_layers(vermont, vt_organizer):
     placed(tiger.MAPLE_JUNCTION, offices=["school_board"])
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=vt_organizer).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_key(vt_organizer)}")
     browser = client_for(vt_organizer)
 
     schools = api.get("/api/v1/coverage/districts/?chamber=unsd&state=VT").json()

@@ -4,9 +4,8 @@ import csv
 import io
 
 import pytest
-from rest_framework.authtoken.models import Token
 
-from tests.factories import signup_in
+from tests.factories import api_key, signup_in
 from tests.organizing.conftest import current_districts
 
 pytestmark = pytest.mark.django_db
@@ -164,5 +163,5 @@ def api_client(user):
     from rest_framework.test import APIClient
 
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_key(user)}")
     return client

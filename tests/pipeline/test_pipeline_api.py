@@ -2,13 +2,12 @@
 
 import pytest
 from django.contrib.gis.geos import Point
-from rest_framework.authtoken.models import Token
 
 from districts.models import District
 from pipeline import services
 from pipeline.models import Introduction, Stage
 from signups.models import SignUp
-from tests.factories import OrganizerFactory, SignUpFactory
+from tests.factories import OrganizerFactory, SignUpFactory, api_key
 from tests.signups.conftest import send_outbox
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +31,7 @@ def volunteer(point, **kwargs) -> SignUp:
 
 
 def auth(organizer) -> dict:
-    return {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=organizer).key}"}
+    return {"HTTP_AUTHORIZATION": f"Token {api_key(organizer)}"}
 
 
 def neighbour_point() -> Point:
@@ -95,9 +94,9 @@ def test_assignment_notes_tags_and_my_candidates(client, ny_organizer):
     updated = client.patch(f"/api/v1/candidates/{mine.pk}/", body, content_type="application/json", **headers).json()
     assert updated["organizer"] == ny_organizer.email and updated["tags"] == ["teacher"]
     assert updated["next_step_on"] == "2026-12-01"
-    listed = client.get("/api/v1/candidates/?mine=true", **headers).json()
+    listed = client.get("/api/v1/candidates/?mine=true", **headers).json()["results"]
     assert [c["id"] for c in listed] == [mine.pk]
-    assert other.pk in {c["id"] for c in client.get("/api/v1/candidates/", **headers).json()}
+    assert other.pk in {c["id"] for c in client.get("/api/v1/candidates/", **headers).json()["results"]}
 
 
 def test_organizer_of_another_state_cannot_be_assigned(client, ny_organizer):
@@ -140,7 +139,7 @@ def test_state_organizer_never_sees_another_states_candidates(client, ny_organiz
         ).status_code
         == 404
     )
-    assert vermont.pk not in {c["id"] for c in client.get("/api/v1/candidates/", **headers).json()}
+    assert vermont.pk not in {c["id"] for c in client.get("/api/v1/candidates/", **headers).json()["results"]}
     assert client.get("/api/v1/candidates/", **{"HTTP_AUTHORIZATION": "Token nope"}).status_code == 401
 
 

@@ -8,10 +8,9 @@ import subprocess
 import sys
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from signups import tokens
-from tests.factories import OrganizerFactory, SignUpFactory
+from tests.factories import OrganizerFactory, SignUpFactory, api_key
 from tests.plugins.processes import ROOT
 from tests.signups.conftest import RUN_FORM, api_payload
 
@@ -120,7 +119,7 @@ def test_personal_data_pages_and_answers_are_never_cached(client):
 
 @pytest.mark.django_db
 def test_organizer_api_answers_are_never_cached(client):
-    key = Token.objects.create(user=OrganizerFactory(states=["NY"])).key
+    key = api_key(OrganizerFactory(states=["NY"]))
     SignUpFactory()
     listing = client.get("/api/v1/signups/", HTTP_AUTHORIZATION=f"Token {key}")
     assert listing.status_code == 200 and no_store(listing)

@@ -3,10 +3,9 @@
 import pytest
 from django.contrib.gis.geos import Point
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
 
 from signups.models import SignUp, Submission
-from tests.factories import OrganizerFactory, SignUpFactory
+from tests.factories import OrganizerFactory, SignUpFactory, api_key
 from tests.signups.conftest import api_payload, process_intake
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("zipcodes")]
@@ -162,7 +161,7 @@ def test_a_form_or_multipart_body_is_refused_with_415_so_no_other_site_can_post_
 
 
 def token_for(organizer) -> dict:
-    return {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=organizer).key}"}
+    return {"HTTP_AUTHORIZATION": f"Token {api_key(organizer)}"}
 
 
 def test_organizer_list_needs_a_token(client):
@@ -174,7 +173,7 @@ def test_organizer_sees_only_their_states(client):
     SignUpFactory(state="VT", zip="05602")
     response = client.get(URL, **token_for(OrganizerFactory(states=["NY"])))
     assert response.status_code == 200
-    assert [row["id"] for row in response.json()] == [ny.pk]
+    assert [row["id"] for row in response.json()["results"]] == [ny.pk]
 
 
 def test_organizer_cannot_read_another_states_sign_up_by_id(client):
@@ -203,7 +202,7 @@ def test_organizer_filters(client):
     headers = token_for(OrganizerFactory(all_states=True, states=[]))
 
     def ids(query):
-        return {row["id"] for row in client.get(f"{URL}?{query}", **headers).json()}
+        return {row["id"] for row in client.get(f"{URL}?{query}", **headers).json()["results"]}
 
     assert ids("kind=run") >= {runner.pk} and volunteer.pk not in ids("kind=run")
     assert ids("kind=volunteer") == {volunteer.pk}
@@ -221,8 +220,8 @@ def test_create_organizer_prints_a_token_that_works(client):
     from io import StringIO
 
     out = StringIO()
-    call_command("create_organizer", "lead@example.org", "--states", "NY,VT", "--token", stdout=out)
-    key = out.getvalue().split("API token: ")[1].strip()
+    call_command("create_organizer", "lead@example.org", "--states", "NY,VT", "--totp", "--token", "sync", stdout=out)
+    key = out.getvalue().split("API token 'sync', valid until ")[1].split(": ")[1].strip()
     assert client.get(URL, HTTP_AUTHORIZATION=f"Token {key}").status_code == 200
 
 
@@ -230,7 +229,7 @@ def test_ungeocodable_sign_ups_can_be_listed_for_fixing(client):
     lost = SignUpFactory(state="NY", location=None, location_quality="none")
     SignUpFactory(state="NY")
     headers = token_for(OrganizerFactory(states=["NY"]))
-    rows = client.get(f"{URL}?location_quality=none", **headers).json()
+    rows = client.get(f"{URL}?location_quality=none", **headers).json()["results"]
     assert [row["id"] for row in rows] == [lost.pk]
 
 

@@ -11,12 +11,11 @@ import re
 import pytest
 from django.db import connection
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from signups import outbox
 from signups.models import LocationQuality, OutboxEmail, SignUp
 from signups.tasks import send_emails
-from tests.factories import OrganizerFactory, SignUpFactory
+from tests.factories import OrganizerFactory, SignUpFactory, api_key
 from tests.plugins.processes import WORKER_APP_NAME
 from tests.signups.conftest import RUN_FORM, fresh, process_intake
 
@@ -63,7 +62,7 @@ def test_new_york_street_sign_up_is_geocoded_mailed_once_and_confirmed(celery_wo
     # Running the task again sends nothing more.
     assert outbox.email_send(email_id=OutboxEmail.objects.get(key=f"confirmation:{signup.pk}").pk) is False
     organizer = OrganizerFactory(states=["NY"])
-    key = Token.objects.create(user=organizer).key
+    key = api_key(organizer)
     body = client.get(f"/api/v1/signups/{signup.pk}/", HTTP_AUTHORIZATION=f"Token {key}").json()
     assert body["status"] == "confirmed"
     assert body["location_quality"] == LocationQuality.STREET

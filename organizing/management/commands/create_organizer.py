@@ -3,11 +3,13 @@
 Examples::
 
     python manage.py create_organizer ana@example.org --states NY,VT
-    python manage.py create_organizer lead@example.org --all-states --token
+    python manage.py create_organizer lead@example.org --all-states --token "weekly report"
     python manage.py create_organizer demo@example.org --all-states --password demo --totp
 
 The organizer sets a password through "Forgot password?" or ``--password``; an
-API token is printed with ``--token``. Organizers set up their authenticator app
+API token, named and valid ``API_TOKEN_DAYS`` days, is printed once with ``--token NAME``
+(only for an organizer with TOTP set up, or with ``--totp`` in the same run; organizers
+make their own on the tokens page). Organizers set up their authenticator app
 (TOTP) themselves at their first login; ``--totp`` instead makes a new one now
 (replacing any they had, with new recovery codes) and prints its secret and
 recovery codes, for demos, scripted set-ups and an organizer who lost their phone
@@ -17,9 +19,8 @@ recovery codes, for demos, scripted set-ups and an organizer who lost their phon
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 from django.db import transaction
-from rest_framework.authtoken.models import Token
 
-from accounts.services import organizer_save, organizer_totp_reset
+from accounts.services import ApiTokenRefused, api_token_create, organizer_save, organizer_totp_reset
 from districts.states import BY_USPS
 
 
@@ -32,7 +33,9 @@ class Command(BaseCommand):
         scope.add_argument("--states", help="Comma-separated USPS codes, e.g. NY,VT.")
         scope.add_argument("--all-states", action="store_true", help="Every state and the national figures.")
         parser.add_argument("--password", help="Set this password (otherwise the account has none yet).")
-        parser.add_argument("--token", action="store_true", help="Print an API token for the organizer.")
+        parser.add_argument(
+            "--token", metavar="NAME", help="Make an API token called NAME and print its key (shown this once)."
+        )
         parser.add_argument(
             "--totp",
             action="store_true",
@@ -54,9 +57,6 @@ class Command(BaseCommand):
         user, created = organizer_save(email=email, states=codes, all_states=all_states, password=password)
         scope = "all states" if all_states else ", ".join(codes)
         self.stdout.write(f"{'Created' if created else 'Updated'} organizer {user.email} ({scope})")
-        if token:
-            key = Token.objects.get_or_create(user=user)[0].key
-            self.stdout.write(f"API token: {key}")
         if totp:
             setup = organizer_totp_reset(user=user)
             if setup.replaced:
@@ -66,3 +66,9 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Recovery codes (each works once instead of a TOTP code): {' '.join(setup.recovery_codes)}"
             )
+        if token:
+            try:
+                api_token, key = api_token_create(user=user, name=token)
+            except ApiTokenRefused as exc:
+                raise CommandError(f"{exc} (add --totp)") from exc
+            self.stdout.write(f"API token {api_token.name!r}, valid until {api_token.expiry:%Y-%m-%d}: {key}")
