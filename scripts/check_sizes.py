@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("accounts", "berniecrat", "coverage", "districts", "organizing", "pipeline", "signups")
+APPS = ("accounts", "berniecrat", "calls", "coverage", "districts", "organizing", "pipeline", "public_site", "signups")
 MODULE_LINES = 400
 FUNCTION_LINES = 60
 
