@@ -161,6 +161,16 @@ def state_detail(request, state: str):
                 "nominated": [(d, nominations[d.pk]) for d in districts if d.status == "none" and d.pk in nominations],
             }
         )
+    # The leads name nominees: personal data, recorded like any other (never the names themselves).
+    shown = {n.pk for chamber in chambers for _district, noms in chamber["nominated"] for n in noms}
+    if shown:
+        audit_record(
+            user=request.user,
+            action=AuditEvent.Action.VIEW,
+            resource=f"state {state} nominations",
+            filters=coverage_filters(filters),
+            count=len(shown),
+        )
     map_chamber = _chamber_param(request)
     context = {
         **_filter_context(request, filters, errors, fixed_state=state),

@@ -158,20 +158,56 @@ def thanks(request):
 
 
 @method_decorator(personal_data, name="dispatch")
-class ConfirmView(View):
-    """The double opt-in link: a page with a button (mail scanners open links; only people press)."""
+class ButtonLinkView(View):
+    """A link in one of our emails: its GET shows a page with a button, and only that button's
+    POST acts (mail scanners open links; only people press). The link's token carries one
+    primary key (``tokens``); a forged, damaged or expired one, or one naming nothing left to
+    act on, gets ``signups/link_invalid.html`` with HTTP 400."""
+
+    salt: str
+    max_age: int
+    template_name: str  # the page with the button
+    done_template_name: str  # after the press
+
+    def object_id(self, token) -> int | None:
+        return tokens.read_token(token, self.salt, self.max_age)
+
+    def page_context(self, object_id: int) -> dict | None:
+        """What the page shows about the object (None: nothing to act on)."""
+        return {}
+
+    def act(self, object_id: int) -> bool:
+        """Do what the button says; False when there was nothing to act on."""
+        raise NotImplementedError
+
+    def invalid(self, request):
+        return render(request, "signups/link_invalid.html", status=400)
 
     def get(self, request, token):
-        if tokens.read_token(token, tokens.CONFIRM_SALT, tokens.CONFIRM_MAX_AGE) is None:
-            return render(request, "signups/link_invalid.html", status=400)
-        return render(request, "signups/confirm.html", {"action": reverse("signups:confirm", args=[token])})
+        object_id = self.object_id(token)
+        context = self.page_context(object_id) if object_id is not None else None
+        if context is None:
+            return self.invalid(request)
+        return render(request, self.template_name, context | {"action": request.path})
 
     def post(self, request, token):
-        signup_id = tokens.read_token(token, tokens.CONFIRM_SALT, tokens.CONFIRM_MAX_AGE)
-        if signup_id is None or not SignUp.objects.filter(pk=signup_id).exists():
-            return render(request, "signups/link_invalid.html", status=400)
-        signup_confirm(signup_id=signup_id)
-        return render(request, "signups/confirmed.html")
+        object_id = self.object_id(token)
+        if object_id is None or not self.act(object_id):
+            return self.invalid(request)
+        return render(request, self.done_template_name)
+
+
+class ConfirmView(ButtonLinkView):
+    """The double opt-in link."""
+
+    salt, max_age = tokens.CONFIRM_SALT, tokens.CONFIRM_MAX_AGE
+    template_name, done_template_name = "signups/confirm.html", "signups/confirmed.html"
+
+    def act(self, object_id):
+        if not SignUp.objects.filter(pk=object_id).exists():
+            return False
+        signup_confirm(signup_id=object_id)
+        return True
 
 
 @method_decorator(personal_data, name="dispatch")
@@ -212,19 +248,10 @@ class ChangeView(View):
 
 
 @method_decorator(csrf_exempt, name="dispatch")  # RFC 8058 one-click POSTs come from mail clients, not our pages.
-@method_decorator(personal_data, name="dispatch")
-class UnsubscribeView(View):
-    def _signup_id(self, token):
-        return tokens.read_token(token, tokens.UNSUBSCRIBE_SALT, tokens.UNSUBSCRIBE_MAX_AGE)
+class UnsubscribeView(ButtonLinkView):
+    salt, max_age = tokens.UNSUBSCRIBE_SALT, tokens.UNSUBSCRIBE_MAX_AGE
+    template_name, done_template_name = "signups/unsubscribe.html", "signups/unsubscribed.html"
 
-    def get(self, request, token):
-        if self._signup_id(token) is None:
-            return render(request, "signups/link_invalid.html", status=400)
-        return render(request, "signups/unsubscribe.html", {"action": reverse("signups:unsubscribe", args=[token])})
-
-    def post(self, request, token):
-        signup_id = self._signup_id(token)
-        if signup_id is None:
-            return render(request, "signups/link_invalid.html", status=400)
-        signup_unsubscribe(signup_id=signup_id)
-        return render(request, "signups/unsubscribed.html")
+    def act(self, object_id):
+        signup_unsubscribe(signup_id=object_id)
+        return True

@@ -2,12 +2,14 @@
 
 import pytest
 from django.contrib.gis.geos import Point
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from districts.models import District
 from pipeline import services
 from pipeline.models import Introduction, Stage
-from signups.models import SignUp
+from signups.models import OutboxEmail, SignUp
+from signups.services.confirmation import signup_unsubscribe
 from tests.factories import OrganizerFactory, SignUpFactory
 from tests.signups.conftest import send_outbox
 
@@ -19,10 +21,11 @@ MONTPELIER = Point(-72.58, 44.26, srid=4326)
 
 
 def located(point, **kwargs) -> SignUp:
-    """A sign-up at ``point`` with its districts resolved through the real lookup."""
+    """A confirmed sign-up at ``point`` with its districts resolved through the real lookup."""
     from districts.selectors import district_lookup
 
     found = district_lookup(lat=point.y, lng=point.x)
+    kwargs = {"confirmed_at": timezone.now()} | kwargs  # double opt-in done, unless the test says not
     return SignUpFactory(location=point, cd=found["cd"], sldu=found["sldu"], sldl=found["sldl"], **kwargs)
 
 
@@ -199,6 +202,61 @@ def test_no_introduction_without_both_consents(client, ny_organizer):
     )
     assert response.status_code == 400 and "agreed" in response.json()["errors"]["volunteer"][0]
     assert not Introduction.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("who", "state"),
+    [
+        ("candidate", {"confirmed_at": None}),
+        ("volunteer", {"confirmed_at": None}),
+        ("volunteer", {"unsubscribed": True}),
+    ],
+)
+def test_no_introduction_of_an_unconfirmed_or_unsubscribed_person(client, ny_organizer, smtp_server, who, state):
+    """The attack: sign up with someone else's address and have an organizer hand their details out."""
+    people = {"candidate": located(EMPIRE_STATE, consent_email=True), "volunteer": volunteer(EMPIRE_STATE)}
+    person = people[who]
+    if state.get("unsubscribed"):
+        signup_unsubscribe(signup_id=person.pk)
+    else:
+        SignUp.objects.filter(pk=person.pk).update(**state)
+    response = client.post(
+        f"/api/v1/candidates/{people['candidate'].pk}/introductions/",
+        {"volunteer": people["volunteer"].pk},
+        content_type="application/json",
+        **auth(ny_organizer),
+    )
+    assert response.status_code == 400
+    assert "confirmed their email" in response.json()["errors"]["volunteer"][0]
+    assert not Introduction.objects.exists() and not OutboxEmail.objects.exists()
+    assert send_outbox() == [] and not smtp_server.mailbox.messages
+
+
+def test_an_introduction_queued_before_an_unsubscribe_is_not_sent(ny_organizer, smtp_server):
+    candidate, helper = located(EMPIRE_STATE, consent_email=True), volunteer(EMPIRE_STATE)
+    services.introduction_create(candidate_id=candidate.pk, volunteer_id=helper.pk, by=ny_organizer)
+    signup_unsubscribe(signup_id=helper.pk)
+    assert send_outbox() == [] and not smtp_server.mailbox.messages
+
+
+def test_introductions_api_lists_only_people_in_the_callers_states(client, ny_organizer):
+    candidate = located(EMPIRE_STATE, consent_email=True)
+    ny_helper = volunteer(EMPIRE_STATE)
+    ga_helper = SignUpFactory(
+        state="GA",
+        zip="30303",
+        wants_to_run=False,
+        wants_to_volunteer=True,
+        consent_email=True,
+        confirmed_at=timezone.now(),
+        help_scope="anywhere",
+    )
+    both = OrganizerFactory(states=["NY", "GA"])  # may introduce a Georgian volunteer to a New Yorker
+    services.introduction_create(candidate_id=candidate.pk, volunteer_id=ga_helper.pk, by=both)
+    services.introduction_create(candidate_id=candidate.pk, volunteer_id=ny_helper.pk, by=both)
+    url = f"/api/v1/candidates/{candidate.pk}/introductions/"
+    assert {row["volunteer"] for row in client.get(url, **auth(both)).json()} == {ny_helper.pk, ga_helper.pk}
+    assert [row["volunteer"] for row in client.get(url, **auth(ny_organizer)).json()] == [ny_helper.pk]
 
 
 def test_filed_and_on_ballot_form_the_second_lens(ny_organizer):
