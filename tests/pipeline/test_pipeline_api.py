@@ -21,17 +21,21 @@ MONTPELIER = Point(-72.58, 44.26, srid=4326)
 
 
 def located(point, **kwargs) -> SignUp:
-    """A confirmed sign-up at ``point`` with its districts resolved through the real lookup."""
+    """A sign-up at ``point`` with its districts resolved through the real lookup."""
     from districts.selectors import district_lookup
 
     found = district_lookup(lat=point.y, lng=point.x)
-    kwargs = {"confirmed_at": timezone.now()} | kwargs  # double opt-in done, unless the test says not
     return SignUpFactory(location=point, cd=found["cd"], sldu=found["sldu"], sldl=found["sldl"], **kwargs)
 
 
 def volunteer(point, **kwargs) -> SignUp:
     defaults = {"wants_to_run": False, "wants_to_volunteer": True, "help_scope": "anywhere", "consent_email": True}
     return located(point, **(defaults | kwargs))
+
+
+def confirmed() -> dict:
+    """Fields of a person who confirmed their email (double opt-in): one who may be introduced."""
+    return {"confirmed_at": timezone.now()}
 
 
 def auth(organizer) -> dict:
@@ -169,8 +173,8 @@ def test_matches_rank_same_district_then_neighbours_then_anywhere(client, ny_org
 
 
 def test_introduction_emails_both_once(client, ny_organizer, smtp_server, django_capture_on_commit_callbacks):
-    candidate = located(EMPIRE_STATE, email="cand@example.org", consent_email=True)
-    helper = volunteer(EMPIRE_STATE, email="help@example.org")
+    candidate = located(EMPIRE_STATE, email="cand@example.org", consent_email=True, **confirmed())
+    helper = volunteer(EMPIRE_STATE, email="help@example.org", **confirmed())
     url = f"/api/v1/candidates/{candidate.pk}/introductions/"
     headers = auth(ny_organizer)
     with django_capture_on_commit_callbacks() as callbacks:
@@ -214,7 +218,10 @@ def test_no_introduction_without_both_consents(client, ny_organizer):
 )
 def test_no_introduction_of_an_unconfirmed_or_unsubscribed_person(client, ny_organizer, smtp_server, who, state):
     """The attack: sign up with someone else's address and have an organizer hand their details out."""
-    people = {"candidate": located(EMPIRE_STATE, consent_email=True), "volunteer": volunteer(EMPIRE_STATE)}
+    people = {
+        "candidate": located(EMPIRE_STATE, consent_email=True, **confirmed()),
+        "volunteer": volunteer(EMPIRE_STATE, **confirmed()),
+    }
     person = people[who]
     if state.get("unsubscribed"):
         signup_unsubscribe(signup_id=person.pk)
@@ -233,15 +240,15 @@ def test_no_introduction_of_an_unconfirmed_or_unsubscribed_person(client, ny_org
 
 
 def test_an_introduction_queued_before_an_unsubscribe_is_not_sent(ny_organizer, smtp_server):
-    candidate, helper = located(EMPIRE_STATE, consent_email=True), volunteer(EMPIRE_STATE)
+    candidate, helper = located(EMPIRE_STATE, consent_email=True, **confirmed()), volunteer(EMPIRE_STATE, **confirmed())
     services.introduction_create(candidate_id=candidate.pk, volunteer_id=helper.pk, by=ny_organizer)
     signup_unsubscribe(signup_id=helper.pk)
     assert send_outbox() == [] and not smtp_server.mailbox.messages
 
 
 def test_introductions_api_lists_only_people_in_the_callers_states(client, ny_organizer):
-    candidate = located(EMPIRE_STATE, consent_email=True)
-    ny_helper = volunteer(EMPIRE_STATE)
+    candidate = located(EMPIRE_STATE, consent_email=True, **confirmed())
+    ny_helper = volunteer(EMPIRE_STATE, **confirmed())
     ga_helper = SignUpFactory(
         state="GA",
         zip="30303",
