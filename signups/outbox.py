@@ -1,4 +1,4 @@
-"""The one outbox for every email: confirmations, change confirmations, introductions, nomination invitations.
+"""The one outbox for every email: confirmations, change confirmations, introductions, nominations.
 
 An email is a row (``OutboxEmail``) written in the transaction that decides it
 (``emails_enqueue``): the database, not a publish, says what is left to send.
