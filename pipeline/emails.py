@@ -45,8 +45,7 @@ def invitation_message(nomination: Nomination) -> EmailMultiAlternatives:
     confirmed) and the district. Never the reason: what a stranger typed is for organizers only."""
     with translation.override(nomination.language):
         run_url = settings.SITE_URL.rstrip("/") + reverse("signups:run")
-    district = nomination.sldl or nomination.sldu or nomination.cd
-    context = {"nomination": nomination, "district": district.name if district else "", "run_url": run_url}
+    context = {"nomination": nomination, "district": nomination.district_name, "run_url": run_url}
     return _message("nomination_invitation", context, nomination.nominee_email, nomination.language)
 
 

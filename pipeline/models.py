@@ -245,3 +245,9 @@ class Nomination(models.Model):
 
     def __str__(self):
         return f"Nomination {self.pk}"
+
+    @property
+    def district_name(self) -> str:
+        """The narrowest district found for it (state house, else senate, else congressional), or ""."""
+        district = self.sldl or self.sldu or self.cd
+        return district.name if district else ""

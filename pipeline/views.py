@@ -11,7 +11,6 @@ A nomination sends nothing to its nominee until the nominator opened the link we
 and pressed the button (``NominationConfirmView``, the sign-up links' ``ButtonLinkView``).
 """
 
-from django.conf import settings
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language, ngettext
 from django.views.generic import FormView
@@ -38,23 +37,15 @@ class NominateView(RateLimitedFormMixin, FormView):
     template_name = "pipeline/nominate.html"
     form_class = NominationForm
     ip_scope = "nomination_form"
-    email_scope = "nomination"
-    email_field = "nominator_email"
 
     def try_again_message(self, verdict: ratelimit.Verdict) -> str:
         return try_again_message(verdict)
 
-    def form_valid(self, form):
-        # Counted per nominee (their email, else their phone) and per nominator: nobody's mailbox
-        # is reached often through this form, whoever types the address.
-        data = form.cleaned_data
-        nominee_field = "nominee_email" if data["nominee_email"] else "nominee_phone"
-        for field, scope in ((nominee_field, "nominee"), ("nominator_email", "nomination")):
-            verdict = ratelimit.hit_email(scope, data[field], settings.SIGNUP_EMAIL_RATE)
-            if not verdict.allowed:
-                form.add_error(field, self.try_again_message(verdict))
-                return self._too_many(form, verdict)
-        return self.form_accepted(form)
+    def email_limits(self, form):
+        # Per nominee (their email, else their phone) and per nominator: nobody is reached often
+        # through this form, whoever types the address.
+        nominee_field = "nominee_email" if form.cleaned_data["nominee_email"] else "nominee_phone"
+        return [(nominee_field, "nominee"), ("nominator_email", "nomination")]
 
     def form_accepted(self, form):
         services.nomination_create(data=form.nomination_data() | {"language": get_language()[:2]})
@@ -75,8 +66,7 @@ class NominationConfirmView(ButtonLinkView):
         nomination = services.nomination_pending(nomination_id=object_id)
         if nomination is None:
             return None
-        district = nomination.sldl or nomination.sldu or nomination.cd
-        return {"nominee_name": nomination.nominee_name, "district": district.name if district else ""}
+        return {"nominee_name": nomination.nominee_name, "district": nomination.district_name}
 
     def get(self, request, token):
         object_id = self.object_id(token)

@@ -53,9 +53,9 @@ def try_again_message(verdict: ratelimit.Verdict) -> str:
 
 class RateLimitedFormMixin:
     """A public form's POST counts against the per-address limit (``ip_scope``) and, once valid,
-    the per-email limit (``email_scope``, on the form's ``email_field``), at the sign-up forms'
-    rates. Over a limit the form comes back with ``try_again_message`` and HTTP 429, and
-    ``form_accepted`` (the view's own work) is not called."""
+    the per-email limits (``email_limits``: by default ``email_scope`` on the form's
+    ``email_field``), at the sign-up forms' rates. Over a limit the form comes back with
+    ``try_again_message`` and HTTP 429, and ``form_accepted`` (the view's own work) is not called."""
 
     ip_scope: str
     email_scope: str
@@ -79,12 +79,16 @@ class RateLimitedFormMixin:
         response["Retry-After"] = str(verdict.retry_after)
         return response
 
+    def email_limits(self, form) -> list[tuple[str, str]]:
+        """The ``(field, scope)`` pairs a valid form counts against, each on the field's value."""
+        return [(self.email_field, self.email_scope)]
+
     def form_valid(self, form):
-        email = form.cleaned_data[self.email_field]
-        verdict = ratelimit.hit_email(self.email_scope, email, settings.SIGNUP_EMAIL_RATE)
-        if not verdict.allowed:
-            form.add_error(self.email_field, self.try_again_message(verdict))
-            return self._too_many(form, verdict)
+        for field, scope in self.email_limits(form):
+            verdict = ratelimit.hit_email(scope, form.cleaned_data[field], settings.SIGNUP_EMAIL_RATE)
+            if not verdict.allowed:
+                form.add_error(field, self.try_again_message(verdict))
+                return self._too_many(form, verdict)
         return self.form_accepted(form)
 
     def form_accepted(self, form):
