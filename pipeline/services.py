@@ -14,7 +14,7 @@ from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.utils import timezone
 
 from districts.selectors import district_lookup
-from signups import outbox
+from signups import outbox, tokens
 from signups.models import SignUp
 
 from .models import INVITATION_INTERVAL_DAYS, Candidacy, Introduction, Nomination, Stage, StageChange
@@ -209,3 +209,14 @@ def nomination_invitation_queue(*, nomination: Nomination, now) -> bool:
     nomination.invitation_window = window
     outbox.email_enqueue(kind="nomination_invitation", object_id=nomination.pk)
     return True
+
+
+def nominations_unconfirmed_prune() -> int:
+    """Delete nominations whose confirmation link has expired unpressed (Celery beat, hourly):
+    nobody can confirm them any longer, and they hold names and addresses anyone may have typed.
+    Returns how many were deleted."""
+    expired = timezone.now() - timedelta(seconds=tokens.NOMINATION_MAX_AGE)
+    deleted, _ = Nomination.objects.filter(confirmed_at__isnull=True, created_at__lt=expired).delete()
+    if deleted:
+        logger.info("%d unconfirmed nomination(s) deleted: their links expired", deleted)
+    return deleted

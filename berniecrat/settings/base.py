@@ -290,6 +290,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 CELERY_BEAT_SCHEDULE = {
     "sweep": {"task": "signups.tasks.sweep", "schedule": 60.0},
     "prune-submissions": {"task": "signups.tasks.prune_submissions", "schedule": 3600.0},
+    "prune-unconfirmed-nominations": {"task": "pipeline.tasks.prune_unconfirmed_nominations", "schedule": 3600.0},
     "refresh-call-queue": {"task": "calls.tasks.refresh_call_queue", "schedule": 60.0},
 }
 # After a failed publish, a process leaves its follow-up work to the sweeper for this long.

@@ -150,6 +150,17 @@ def test_nominee_is_invited_at_most_once_in_30_days(smtp_server):
     assert OutboxEmail.objects.filter(kind="nomination_invitation", object_id=third.pk).exists()
 
 
+def test_unconfirmed_nominations_are_deleted_once_their_link_expired():
+    stale, _ = services.nomination_create(data=dict(DATA))
+    fresh, _ = services.nomination_create(data=DATA | {"nominator_email": "ann@x.org"})
+    kept, _ = services.nomination_create(data=DATA | {"nominator_email": "bo@x.org"})
+    services.nomination_confirm(nomination_id=kept.pk)
+    week_ago = timezone.now() - timedelta(seconds=tokens.NOMINATION_MAX_AGE + 60)
+    Nomination.objects.filter(pk__in=[stale.pk, kept.pk]).update(created_at=week_ago)
+    assert services.nominations_unconfirmed_prune() == 1
+    assert set(Nomination.objects.values_list("pk", flat=True)) == {fresh.pk, kept.pk}
+
+
 def test_no_invitation_to_someone_who_already_signed_up(smtp_server):
     SignUpFactory(email="maya@example.org")
     nomination, _ = services.nomination_create(data=dict(DATA))
