@@ -11,6 +11,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from .admin_mixins import AuditedAdminMixin
 from .models import AuditEvent, User
+from .services import organizer_email_vouch
 
 
 @admin.register(User)
@@ -26,6 +27,20 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
     # Written by logging in and signing up, not by hand.
     readonly_fields = ("last_login", "date_joined")
+
+    def get_readonly_fields(self, request, obj=None):
+        # A login email changes only once the new address is verified (ACCOUNT_CHANGE_EMAIL, the
+        # organizer's own "Email" page), never by someone typing it here.
+        return (
+            (*super().get_readonly_fields(request, obj), "email")
+            if obj is not None
+            else super().get_readonly_fields(request, obj)
+        )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            organizer_email_vouch(user=obj)
 
 
 @admin.register(AuditEvent)

@@ -1,6 +1,8 @@
 """Writes about organizers: their accounts, their authenticator, and the audit log of what they were shown.
 
-``organizer_save`` creates or updates an account with its scope; ``organizer_totp_reset``
+``organizer_save`` creates or updates an account with its scope (``organizer_email_vouch``
+records its address as verified: its login email changes only through allauth's verified
+change, ``ACCOUNT_CHANGE_EMAIL``); ``organizer_totp_reset``
 gives it a new TOTP authenticator and recovery codes, through allauth's public
 parts only (its ``Authenticator`` model and MFA adapter, which encrypts the
 secrets as the activation page does), so an allauth upgrade that moves its internal
@@ -13,6 +15,7 @@ import datetime
 import secrets
 from dataclasses import dataclass
 
+from allauth.account.models import EmailAddress
 from allauth.mfa.adapter import get_adapter
 from allauth.mfa.models import Authenticator
 from django.conf import settings
@@ -44,7 +47,22 @@ def organizer_save(
     elif created:
         user.set_unusable_password()
     user.save()
+    if created:
+        organizer_email_vouch(user=user)
     return user, created
+
+
+def organizer_email_vouch(*, user: User) -> None:
+    """Record the address an account was created with as its verified, primary email.
+
+    An admin gave it (the organizer proves it theirs with the password-reset link it gets).
+    allauth lets an unverified address become primary only while no verified one exists, so
+    this is what makes every later change of login email wait for the new address's verification.
+    """
+    EmailAddress.objects.filter(user=user).exclude(email__iexact=user.email).update(primary=False)
+    EmailAddress.objects.update_or_create(
+        user=user, email__iexact=user.email, defaults={"email": user.email, "verified": True, "primary": True}
+    )
 
 
 @dataclass(frozen=True)

@@ -151,6 +151,26 @@ def state_detail(request, state: str):
     filters, errors = _filters(request, states=(state,))
     summary = coverage.coverage_summary(scope=request.user.scope, filters=filters)
     figures = next((row for row in summary["states"] if row["state"] == state), None)
+    chambers = _state_chambers(request, state=state, filters=filters, figures=figures)
+    lenses = _state_lenses(request, state=state, filters=filters, figures=figures)
+    map_chamber = _chamber_param(request, choices=MAP_LABELS)
+    context = {
+        **_filter_context(request, filters, errors, fixed_state=state),
+        "query": _query(dataclasses.replace(filters, states=())),
+        "state": state,
+        "state_name": BY_USPS[state].name,
+        "chambers": chambers,
+        "lenses": lenses,
+        "map_chamber": map_chamber,
+        "map_links": [(c, MAP_LABELS[c], _query(filters, map=c)) for c in MAP_LABELS],
+        **_map_context(request, chamber=map_chamber, filters=filters),
+    }
+    return render(request, "organizing/state.html", context)
+
+
+def _state_chambers(request, *, state: str, filters: CoverageFilters, figures: dict | None) -> list[dict]:
+    """A state page's chambers: every district with its counts, the gap lists, and the leads
+    (districts with nobody yet where a supporter nominated someone)."""
     chambers = []
     leads = state_nominations(scope=request.user.scope, state=state)
     for chamber in HEADLINE:
@@ -164,10 +184,24 @@ def state_detail(request, state: str):
                 "figures": figures[chamber] if figures else None,
                 # The gap lists are the same rows, split by their counts (no further query).
                 "gaps": coverage.gaps(districts),
-                # Leads: districts with nobody yet where a supporter nominated someone.
                 "nominated": [(d, nominations[d.pk]) for d in districts if d.status == "none" and d.pk in nominations],
             }
         )
+    # The leads name nominees: personal data, recorded like any other (never the names themselves).
+    shown = {n.pk for chamber in chambers for _district, noms in chamber["nominated"] for n in noms}
+    if shown:
+        audit_record(
+            user=request.user,
+            action=AuditEvent.Action.VIEW,
+            resource=f"state {state} nominations",
+            filters=coverage_filters(filters),
+            count=len(shown),
+        )
+    return chambers
+
+
+def _state_lenses(request, *, state: str, filters: CoverageFilters, figures: dict | None) -> list[dict]:
+    """A state page's local lenses (school boards, councils, county offices): units and gap lists."""
     lenses = []
     for lens in LENSES:
         layers = [
@@ -192,19 +226,7 @@ def state_detail(request, state: str):
                 "gaps": coverage.gaps(units),
             }
         )
-    map_chamber = _chamber_param(request, choices=MAP_LABELS)
-    context = {
-        **_filter_context(request, filters, errors, fixed_state=state),
-        "query": _query(dataclasses.replace(filters, states=())),
-        "state": state,
-        "state_name": BY_USPS[state].name,
-        "chambers": chambers,
-        "lenses": lenses,
-        "map_chamber": map_chamber,
-        "map_links": [(c, MAP_LABELS[c], _query(filters, map=c)) for c in MAP_LABELS],
-        **_map_context(request, chamber=map_chamber, filters=filters),
-    }
-    return render(request, "organizing/state.html", context)
+    return lenses
 
 
 @require_GET

@@ -181,7 +181,11 @@ class CandidateIntroductionsApi(PaginatedListMixin, OrganizerApi):
     @extend_schema(responses={200: IntroductionSerializer(many=True)})
     def get(self, request, pk):
         candidate = self.candidate(pk)
-        introductions = Introduction.objects.filter(candidate=candidate).select_related("introduced_by")
+        introductions = (
+            Introduction.objects.visible_to(request.user.scope)
+            .filter(candidate=candidate)
+            .select_related("introduced_by")
+        )
         return self.paginated(introductions, IntroductionSerializer)
 
     @extend_schema(

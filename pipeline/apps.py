@@ -21,6 +21,7 @@ class PipelineConfig(AppConfig):
             render=emails.render_introduction_to_volunteer,
             on_sent=emails.introduction_emailed,
         )
+        outbox.register("nomination_confirmation", render=emails.render_nomination_confirmation)
         outbox.register(
             "nomination_invitation", render=emails.render_nomination_invitation, on_sent=emails.nomination_invited
         )

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from signups.models import SignUp
+from signups.tokens import NOMINATION_SALT, make_token
 
 from .models import Introduction, Nomination
 
@@ -40,16 +41,34 @@ def introduction_messages(introduction: Introduction) -> list[EmailMultiAlternat
 
 
 def invitation_message(nomination: Nomination) -> EmailMultiAlternatives:
+    """The nominee's invitation: our own words, the nominator's name (letters only, its email
+    confirmed) and the district. Never the reason: what a stranger typed is for organizers only."""
     with translation.override(nomination.language):
         run_url = settings.SITE_URL.rstrip("/") + reverse("signups:run")
-    context = {"nomination": nomination, "run_url": run_url}
+    context = {"nomination": nomination, "district": nomination.district_name, "run_url": run_url}
     return _message("nomination_invitation", context, nomination.nominee_email, nomination.language)
 
 
+def render_nomination_confirmation(nomination_id: int) -> EmailMultiAlternatives | None:
+    """The nominator's link to confirm their nomination (no text they typed); None once confirmed or deleted."""
+    nomination = Nomination.objects.filter(pk=nomination_id, confirmed_at__isnull=True).first()
+    if nomination is None:
+        return None
+    with translation.override(nomination.language):
+        confirm_url = settings.SITE_URL.rstrip("/") + reverse(
+            "pipeline:confirm", args=[make_token(nomination.pk, NOMINATION_SALT)]
+        )
+    return _message(
+        "nomination_confirmation", {"confirm_url": confirm_url}, nomination.nominator_email, nomination.language
+    )
+
+
 def _introduction(introduction_id: int) -> Introduction | None:
-    """The introduction, if both people may still be emailed (not unsubscribed since)."""
+    """The introduction, if both people may still be introduced (not unsubscribed since)."""
     introduction = Introduction.objects.select_related("candidate", "volunteer").filter(pk=introduction_id).first()
-    if introduction is None or introduction.candidate.unsubscribed_at or introduction.volunteer.unsubscribed_at:
+    if introduction is None or not (
+        introduction.candidate.may_be_introduced and introduction.volunteer.may_be_introduced
+    ):
         return None
     return introduction
 
@@ -74,8 +93,15 @@ def introduction_emailed(introduction_id: int) -> None:
 
 
 def render_nomination_invitation(nomination_id: int) -> EmailMultiAlternatives | None:
-    """The nominee's invitation, unless the nomination was deleted or the nominee has signed up since."""
-    nomination = Nomination.objects.filter(pk=nomination_id).exclude(nominee_email="").first()
+    """The nominee's invitation, unless the nomination was deleted (or never confirmed) or the
+    nominee has signed up since."""
+    nomination = (
+        Nomination.objects.confirmed()
+        .select_related("cd", "sldu", "sldl")
+        .filter(pk=nomination_id)
+        .exclude(nominee_email="")
+        .first()
+    )
     if nomination is None or SignUp.objects.with_email(nomination.nominee_email).exists():
         return None
     return invitation_message(nomination)

@@ -4,12 +4,17 @@ It keeps scripts out as the sign-up forms do: the same honeypot (``website``) an
 time-trap (``started``), checked by the sign-up forms' own ``_check_traps``.
 """
 
+import re
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from signups import validation
 from signups.forms import STATE_CHOICES, AddressFieldsMixin, SignUpForm, TimeTrapInput, TrapInput
+
+# "example.com" (a dot, then two letters or more); initials such as "J.R." pass.
+WEB_ADDRESS = re.compile(r"\.[^\W\d_]{2,}")
 
 
 class NominationForm(AddressFieldsMixin, forms.Form):
@@ -51,6 +56,9 @@ class NominationForm(AddressFieldsMixin, forms.Form):
         value = validation.clean_text(self.cleaned_data[field])
         for part in value.split():
             validation.validate_name(part.strip(","))
+        # The nominator's name goes into our invitation: nothing a mail client would turn into a link.
+        if WEB_ADDRESS.search(value):
+            raise ValidationError(_("Write a name, not a web address."), code="web_address")
         return value
 
     def clean_nominator_name(self):

@@ -6,7 +6,8 @@ reads it for its second coverage lens (filed / on the ballot).
 
 from django.conf import settings
 from django.contrib.gis.db import models
-from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import ArrayField, DateTimeRangeField, RangeOperators
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
@@ -110,6 +111,14 @@ class StageChange(models.Model):
         return f"{self.from_stage or '-'} -> {self.to_stage}"
 
 
+class IntroductionQuerySet(ScopedQuerySet):
+    scope_field = "candidate__state"
+
+    def visible_to(self, scope):
+        """An introduction shows both people: visible when the scope includes both their states."""
+        return super().visible_to(scope).filter(scope.q("volunteer__state"))
+
+
 class Introduction(models.Model):
     """An organizer put a volunteer in touch with a candidate; both were emailed once."""
 
@@ -131,6 +140,8 @@ class Introduction(models.Model):
         null=True, blank=True, help_text="When both emails left; null while still to send."
     )
 
+    objects = IntroductionQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["candidate", "volunteer"], name="introduction_once_per_pair"),
@@ -142,13 +153,26 @@ class Introduction(models.Model):
 
 
 class NominationQuerySet(ScopedQuerySet):
+    def confirmed(self):
+        """Nominations whose nominator confirmed their own email: the only ones that count."""
+        return self.filter(confirmed_at__isnull=False)
+
     def naming(self, email: str):
         """Nominations made by, or naming as nominee, the person with this email (any case)."""
         return self.filter(models.Q(nominator_email__iexact=email) | models.Q(nominee_email__iexact=email))
 
 
+# At most one invitation per nominee in this time (``Nomination.invitation_window``).
+INVITATION_INTERVAL_DAYS = 30
+
+
 class Nomination(models.Model):
-    """A supporter suggested someone to run in their district; the nominee gets one invitation."""
+    """A supporter suggested someone to run in their district.
+
+    Nothing is sent to the nominee until the nominator confirmed their own email (a
+    button on the page our confirmation email links to); the nominee then gets one
+    invitation from our own template, and no other within ``INVITATION_INTERVAL_DAYS``.
+    """
 
     nominator_name = models.CharField(max_length=200, help_text="Who nominated.")
     nominator_email = models.EmailField(help_text="How to reach the nominator.")
@@ -159,7 +183,9 @@ class Nomination(models.Model):
     city = models.CharField(max_length=100, blank=True, help_text="City.")
     state = models.CharField(max_length=2, choices=STATE_CHOICES, help_text="USPS code of the state.")
     zip = models.CharField(max_length=5, help_text="ZIP code in the district.")
-    reason = models.TextField(max_length=2000, blank=True, help_text="Why this person should run.")
+    reason = models.TextField(
+        max_length=2000, blank=True, help_text="Why this person should run; for organizers only, never mailed."
+    )
     location = models.PointField(srid=4326, null=True, blank=True, help_text="Where the district was found.")
     cd = models.ForeignKey(
         District,
@@ -176,6 +202,17 @@ class Nomination(models.Model):
         District, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", help_text="State house district."
     )
     language = models.CharField(max_length=2, default="en", help_text="Language of the invitation.")
+    confirmed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the nominator confirmed their email (pressed the button); null: nothing is sent.",
+    )
+    invitation_window = DateTimeRangeField(
+        null=True,
+        blank=True,
+        help_text="From when the invitation was queued, the days no other invitation goes to this nominee; "
+        "null: none queued for this nomination.",
+    )
     invitation_sent_at = models.DateTimeField(
         null=True, blank=True, help_text="When the invitation left; null while still to send."
     )
@@ -185,15 +222,32 @@ class Nomination(models.Model):
 
     class Meta:
         constraints = [
-            # The same person nominating the same nominee twice is one nomination.
+            # The same person nominating the same nominee twice is one nomination, once confirmed:
+            # an unconfirmed one (perhaps typed by someone else with that address) blocks nothing.
             models.UniqueConstraint(
                 Lower("nominator_email"),
                 Lower("nominee_email"),
                 name="nomination_once_per_pair",
-                condition=~models.Q(nominee_email=""),
+                condition=~models.Q(nominee_email="") & models.Q(confirmed_at__isnull=False),
+            ),
+            # One invitation per nominee per INVITATION_INTERVAL_DAYS, however many nominate them
+            # and however the requests race: no two windows of one address overlap.
+            ExclusionConstraint(
+                name="nomination_invitation_interval",
+                expressions=[
+                    (Lower("nominee_email"), RangeOperators.EQUAL),
+                    ("invitation_window", RangeOperators.OVERLAPS),
+                ],
+                condition=models.Q(invitation_window__isnull=False),
             ),
         ]
         ordering = ["-created_at"]
 
     def __str__(self):
         return f"Nomination {self.pk}"
+
+    @property
+    def district_name(self) -> str:
+        """The narrowest district found for it (state house, else senate, else congressional), or ""."""
+        district = self.sldl or self.sldu or self.cd
+        return district.name if district else ""

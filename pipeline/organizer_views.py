@@ -158,11 +158,11 @@ def candidate_detail(request, pk: int):
         match.distance_km = match.distance.km if getattr(match, "distance", None) is not None else None
         match.shared = [SKILL_LABELS.get(s, s) for s in match.skills if s in wanted]
         match.introduced = match.pk in introduced
-        match.may_email = match.consent_email and not match.unsubscribed_at
+        match.may_email = match.may_be_introduced
     introductions = list(
-        Introduction.objects.filter(
-            candidate=candidate, volunteer__in=SignUp.objects.visible_to(request.user.scope)
-        ).select_related("volunteer", "introduced_by")
+        Introduction.objects.visible_to(request.user.scope)
+        .filter(candidate=candidate)
+        .select_related("volunteer", "introduced_by")
     )
     shown = {candidate.pk} | {m.pk for m in matches} | {i.volunteer_id for i in introductions}
     audit_record(
@@ -176,7 +176,7 @@ def candidate_detail(request, pk: int):
         "form": form,
         "stage_choices": _stage_choices(),
         "matches": matches,
-        "candidate_may_email": candidate.consent_email and not candidate.unsubscribed_at,
+        "candidate_may_email": candidate.may_be_introduced,
         "introductions": introductions,
         "skills_wanted": [SKILL_LABELS.get(s, s) for s in sorted(wanted)],
         "here": request.get_full_path(),

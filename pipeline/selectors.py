@@ -105,11 +105,12 @@ def volunteer_matches(*, scope: Scope, candidate: SignUp, chamber: str = "sldl",
 
 
 def state_nominations(*, scope: Scope, state: str) -> list[Nomination]:
-    """The state's nominations placed in a district, newest first, if ``scope`` includes the state;
+    """The state's confirmed nominations placed in a district, newest first, if ``scope`` includes the state;
     for the state page's "nobody, but a nomination" list.
     One query; only the nominee's name, when, and the three districts are read."""
     return list(
         Nomination.objects.visible_to(scope)
+        .confirmed()  # an unconfirmed one may be anyone's words
         .filter(state=state)
         .filter(Q(cd__isnull=False) | Q(sldu__isnull=False) | Q(sldl__isnull=False))
         .only("nominee_name", "created_at", "cd_id", "sldu_id", "sldl_id")

@@ -6,17 +6,18 @@ they render are in ``pipeline.emails``, registered in ``PipelineConfig.ready``).
 """
 
 import logging
+from datetime import timedelta
 
 from django.contrib.gis.geos import Point
 from django.db import IntegrityError, transaction
-from django.db.models.functions import Lower
-from django.utils.crypto import salted_hmac
+from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
+from django.utils import timezone
 
 from districts.selectors import district_lookup
-from signups import outbox
+from signups import outbox, tokens
 from signups.models import SignUp
 
-from .models import Candidacy, Introduction, Nomination, Stage, StageChange
+from .models import INVITATION_INTERVAL_DAYS, Candidacy, Introduction, Nomination, Stage, StageChange
 
 logger = logging.getLogger(__name__)
 UNSET = object()
@@ -94,16 +95,20 @@ def candidacy_update(
 def introduction_create(*, candidate_id: int, volunteer_id: int, by) -> tuple[Introduction, bool]:
     """Introduce a volunteer to a candidate; both are emailed once. Returns (introduction, created).
 
-    Contact details are shared only because both agreed to be emailed when they
-    signed up (and have not unsubscribed since).
+    Contact details are shared only between people who confirmed their email (double opt-in),
+    agreed to be emailed, and have not unsubscribed since (``SignUp.may_be_introduced``):
+    anyone can sign up with someone else's address, so an unconfirmed one is nobody's yet.
     """
     candidate = SignUp.objects.filter(pk=candidate_id, wants_to_run=True).first()
     volunteer = SignUp.objects.filter(pk=volunteer_id, wants_to_volunteer=True).first()
     if candidate is None or volunteer is None or candidate.pk == volunteer.pk:
         raise PipelineError("An introduction needs a candidate and a different volunteer.")
     for person in (candidate, volunteer):
-        if not person.consent_email or person.unsubscribed_at:
-            raise PipelineError("Both people must have agreed to be contacted by email.")
+        if not person.may_be_introduced:
+            raise PipelineError(
+                "Both people must have confirmed their email and agreed to be contacted by email"
+                " (and not unsubscribed)."
+            )
     try:
         with transaction.atomic():
             introduction, created = Introduction.objects.get_or_create(
@@ -122,14 +127,21 @@ def introduction_create(*, candidate_id: int, volunteer_id: int, by) -> tuple[In
 
 
 def nomination_create(*, data: dict, location: tuple[float, float] | None = None) -> tuple[Nomination, bool]:
-    """Record a nomination with the districts of its address; the same pair twice is one nomination."""
+    """Record a nomination with the districts of its address, and email its nominator a link to
+    confirm it; nothing goes to the nominee before that (``nomination_confirm``).
+
+    Returns (nomination, created). Only a *confirmed* nomination of the same nominee by the same
+    nominator makes this one a repeat (nothing stored or sent): an unconfirmed one may have been
+    typed by anyone, so it never stands in the way of the nominator's own.
+    """
     from districts.geocoding import locate_address
 
     email = data.get("nominee_email", "").strip().lower()
-    existing = Nomination.objects.annotate(nominator=Lower("nominator_email"), nominee=Lower("nominee_email")).filter(
-        nominator=data["nominator_email"].lower(), nominee=email
-    )
-    if email and (found := existing.first()):
+    if email and (
+        found := Nomination.objects.confirmed()
+        .filter(nominator_email__iexact=data["nominator_email"], nominee_email__iexact=email)
+        .first()
+    ):
         return found, False
     nomination = Nomination(**(data | {"nominee_email": email}))
     if location is not None:
@@ -143,13 +155,68 @@ def nomination_create(*, data: dict, location: tuple[float, float] | None = None
         nomination.cd, nomination.sldu, nomination.sldl = found["cd"], found["sldu"], found["sldl"]
     with transaction.atomic():
         nomination.save()
-        if nomination.nominee_email:
-            nomination_invitation_enqueue(nomination=nomination)
+        outbox.email_enqueue(kind="nomination_confirmation", object_id=nomination.pk)
     return nomination, True
 
 
-def nomination_invitation_enqueue(*, nomination: Nomination) -> None:
-    """Queue the nominee's invitation (in the caller's transaction): one per nominee however
-    many nominate them, since the outbox key is the nominee's address (as a keyed hash)."""
-    nominee = salted_hmac("pipeline.nomination_invitation", nomination.nominee_email.strip().lower()).hexdigest()
-    outbox.email_enqueue(kind="nomination_invitation", object_id=nomination.pk, key=f"nomination_invitation:{nominee}")
+def nomination_pending(*, nomination_id: int) -> Nomination | None:
+    """The unconfirmed nomination a confirmation link names, or None (confirmed already, or deleted)."""
+    return (
+        Nomination.objects.select_related("cd", "sldu", "sldl")
+        .filter(pk=nomination_id, confirmed_at__isnull=True)
+        .first()
+    )
+
+
+@transaction.atomic
+def nomination_confirm(*, nomination_id: int) -> Nomination | None:
+    """The nominator pressed the button on our confirmation page: the nomination counts, and its
+    nominee is invited (``nomination_invitation_queue``). None when there is no such nomination;
+    a second press changes nothing."""
+    nomination = Nomination.objects.select_for_update().filter(pk=nomination_id).first()
+    if nomination is None or nomination.confirmed_at is not None:
+        return nomination
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            Nomination.objects.filter(pk=nomination.pk).update(confirmed_at=now)
+    except IntegrityError:
+        # This nominator's confirmed nomination of this nominee exists already: it stands, this one is a repeat.
+        logger.info("nomination %s: a repeat of a confirmed one; left unconfirmed", nomination.pk)
+        return nomination
+    nomination.confirmed_at = now
+    if nomination.nominee_email:
+        nomination_invitation_queue(nomination=nomination, now=now)
+    return nomination
+
+
+def nomination_invitation_queue(*, nomination: Nomination, now) -> bool:
+    """Queue the nominee's invitation (in the caller's transaction) unless they were invited in the
+    last ``INVITATION_INTERVAL_DAYS``; True if queued.
+
+    The rule is the database's (``nomination_invitation_interval``: no two invitation windows of
+    one address overlap), so two nominators confirming at the same instant send one invitation.
+    """
+    window = DateTimeTZRange(now, now + timedelta(days=INVITATION_INTERVAL_DAYS))
+    try:
+        with transaction.atomic():
+            Nomination.objects.filter(pk=nomination.pk).update(invitation_window=window)
+    except IntegrityError:
+        logger.info(
+            "nomination %s: nominee invited within %d days; no invitation", nomination.pk, INVITATION_INTERVAL_DAYS
+        )
+        return False
+    nomination.invitation_window = window
+    outbox.email_enqueue(kind="nomination_invitation", object_id=nomination.pk)
+    return True
+
+
+def nominations_unconfirmed_prune() -> int:
+    """Delete nominations whose confirmation link has expired unpressed (Celery beat, hourly):
+    nobody can confirm them any longer, and they hold names and addresses anyone may have typed.
+    Returns how many were deleted."""
+    expired = timezone.now() - timedelta(seconds=tokens.NOMINATION_MAX_AGE)
+    deleted, _ = Nomination.objects.filter(confirmed_at__isnull=True, created_at__lt=expired).delete()
+    if deleted:
+        logger.info("%d unconfirmed nomination(s) deleted: their links expired", deleted)
+    return deleted

@@ -261,6 +261,12 @@ class SignUp(models.Model):
         return f"Sign-up {self.pk}"
 
     @property
+    def may_be_introduced(self) -> bool:
+        """Whether their contact details may go to someone else: they confirmed this email is theirs
+        (double opt-in), agreed to campaign email, and have not unsubscribed since."""
+        return self.confirmed_at is not None and self.consent_email and self.unsubscribed_at is None
+
+    @property
     def kinds(self) -> list[str]:
         return [kind for kind, flag in (("run", self.wants_to_run), ("volunteer", self.wants_to_volunteer)) if flag]
 

@@ -44,9 +44,9 @@ def try_again_message(verdict: ratelimit.Verdict) -> str:
 
 class RateLimitedFormMixin:
     """A public form's POST counts against the per-address limit (``ip_scope``) and, once valid,
-    the per-email limit (``email_scope``, on the form's ``email_field``), at the sign-up forms'
-    rates. Over a limit the form comes back with ``try_again_message`` and HTTP 429, and
-    ``form_accepted`` (the view's own work) is not called."""
+    the per-email limits (``email_limits``: by default ``email_scope`` on the form's
+    ``email_field``), at the sign-up forms' rates. Over a limit the form comes back with
+    ``try_again_message`` and HTTP 429, and ``form_accepted`` (the view's own work) is not called."""
 
     ip_scope: str
     email_scope: str
@@ -70,12 +70,16 @@ class RateLimitedFormMixin:
         response["Retry-After"] = str(verdict.retry_after)
         return response
 
+    def email_limits(self, form) -> list[tuple[str, str]]:
+        """The ``(field, scope)`` pairs a valid form counts against, each on the field's value."""
+        return [(self.email_field, self.email_scope)]
+
     def form_valid(self, form):
-        email = form.cleaned_data[self.email_field]
-        verdict = ratelimit.hit_email(self.email_scope, email, settings.SIGNUP_EMAIL_RATE)
-        if not verdict.allowed:
-            form.add_error(self.email_field, self.try_again_message(verdict))
-            return self._too_many(form, verdict)
+        for field, scope in self.email_limits(form):
+            verdict = ratelimit.hit_email(scope, form.cleaned_data[field], settings.SIGNUP_EMAIL_RATE)
+            if not verdict.allowed:
+                form.add_error(field, self.try_again_message(verdict))
+                return self._too_many(form, verdict)
         return self.form_accepted(form)
 
     def form_accepted(self, form):
@@ -122,20 +126,56 @@ class VolunteerView(SignUpView):
 
 
 @method_decorator(personal_data, name="dispatch")
-class ConfirmView(View):
-    """The double opt-in link: a page with a button (mail scanners open links; only people press)."""
+class ButtonLinkView(View):
+    """A link in one of our emails: its GET shows a page with a button, and only that button's
+    POST acts (mail scanners open links; only people press). The link's token carries one
+    primary key (``tokens``); a forged, damaged or expired one, or one naming nothing left to
+    act on, gets ``signups/link_invalid.html`` with HTTP 400."""
+
+    salt: str
+    max_age: int
+    template_name: str  # the page with the button
+    done_template_name: str  # after the press
+
+    def object_id(self, token) -> int | None:
+        return tokens.read_token(token, self.salt, self.max_age)
+
+    def page_context(self, object_id: int) -> dict | None:
+        """What the page shows about the object (None: nothing to act on)."""
+        return {}
+
+    def act(self, object_id: int) -> bool:
+        """Do what the button says; False when there was nothing to act on."""
+        raise NotImplementedError
+
+    def invalid(self, request):
+        return render(request, "signups/link_invalid.html", status=400)
 
     def get(self, request, token):
-        if tokens.read_token(token, tokens.CONFIRM_SALT, tokens.CONFIRM_MAX_AGE) is None:
-            return render(request, "signups/link_invalid.html", status=400)
-        return render(request, "signups/confirm.html", {"action": reverse("signups:confirm", args=[token])})
+        object_id = self.object_id(token)
+        context = self.page_context(object_id) if object_id is not None else None
+        if context is None:
+            return self.invalid(request)
+        return render(request, self.template_name, context | {"action": request.path})
 
     def post(self, request, token):
-        signup_id = tokens.read_token(token, tokens.CONFIRM_SALT, tokens.CONFIRM_MAX_AGE)
-        if signup_id is None or not SignUp.objects.filter(pk=signup_id).exists():
-            return render(request, "signups/link_invalid.html", status=400)
-        signup_confirm(signup_id=signup_id)
-        return render(request, "signups/confirmed.html")
+        object_id = self.object_id(token)
+        if object_id is None or not self.act(object_id):
+            return self.invalid(request)
+        return render(request, self.done_template_name)
+
+
+class ConfirmView(ButtonLinkView):
+    """The double opt-in link."""
+
+    salt, max_age = tokens.CONFIRM_SALT, tokens.CONFIRM_MAX_AGE
+    template_name, done_template_name = "signups/confirm.html", "signups/confirmed.html"
+
+    def act(self, object_id):
+        if not SignUp.objects.filter(pk=object_id).exists():
+            return False
+        signup_confirm(signup_id=object_id)
+        return True
 
 
 @method_decorator(personal_data, name="dispatch")
@@ -176,19 +216,10 @@ class ChangeView(View):
 
 
 @method_decorator(csrf_exempt, name="dispatch")  # RFC 8058 one-click POSTs come from mail clients, not our pages.
-@method_decorator(personal_data, name="dispatch")
-class UnsubscribeView(View):
-    def _signup_id(self, token):
-        return tokens.read_token(token, tokens.UNSUBSCRIBE_SALT, tokens.UNSUBSCRIBE_MAX_AGE)
+class UnsubscribeView(ButtonLinkView):
+    salt, max_age = tokens.UNSUBSCRIBE_SALT, tokens.UNSUBSCRIBE_MAX_AGE
+    template_name, done_template_name = "signups/unsubscribe.html", "signups/unsubscribed.html"
 
-    def get(self, request, token):
-        if self._signup_id(token) is None:
-            return render(request, "signups/link_invalid.html", status=400)
-        return render(request, "signups/unsubscribe.html", {"action": reverse("signups:unsubscribe", args=[token])})
-
-    def post(self, request, token):
-        signup_id = self._signup_id(token)
-        if signup_id is None:
-            return render(request, "signups/link_invalid.html", status=400)
-        signup_unsubscribe(signup_id=signup_id)
-        return render(request, "signups/unsubscribed.html")
+    def act(self, object_id):
+        signup_unsubscribe(signup_id=object_id)
+        return True

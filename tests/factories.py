@@ -48,7 +48,7 @@ class CandidacyFactory(factory.django.DjangoModelFactory):
 
 
 class NominationFactory(factory.django.DjangoModelFactory):
-    """A supporter's nomination of someone to run, with no district found yet."""
+    """A supporter's nomination of someone to run, confirmed by its nominator, with no district found yet."""
 
     class Meta:
         model = "pipeline.Nomination"
@@ -59,6 +59,7 @@ class NominationFactory(factory.django.DjangoModelFactory):
     nominee_email = factory.Sequence(lambda n: f"nominee{n}@example.org")
     state = "NY"
     zip = "10001"
+    confirmed_at = factory.LazyFunction(timezone.now)
 
 
 class IntroductionFactory(factory.django.DjangoModelFactory):

@@ -146,6 +146,11 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "none"
+# An organizer's login email changes only once the new address is verified: a new address waits,
+# unverified and not primary, until its owner opens the link allauth mails to it; then it
+# replaces the old one. (Each account starts with its address verified and primary,
+# accounts.services.organizer_email_vouch, so an unverified one can never be made primary.)
+ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_ADAPTER = "accounts.adapters.OrganizerAccountAdapter"
 # WebAuthn: callers (calls.access) may use a passkey as their second factor instead of an
 # authenticator app; organizers still need TOTP (accounts.access). Browsers allow WebAuthn
@@ -319,6 +324,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 CELERY_BEAT_SCHEDULE = {
     "sweep": {"task": "signups.tasks.sweep", "schedule": 60.0},
     "prune-submissions": {"task": "signups.tasks.prune_submissions", "schedule": 3600.0},
+    "prune-unconfirmed-nominations": {"task": "pipeline.tasks.prune_unconfirmed_nominations", "schedule": 3600.0},
     "refresh-call-queue": {"task": "calls.tasks.refresh_call_queue", "schedule": 60.0},
 }
 # After a failed publish, a process leaves its follow-up work to the sweeper for this long.

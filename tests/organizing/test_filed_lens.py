@@ -2,7 +2,9 @@
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
+from accounts.models import AuditEvent
 from coverage import CoverageFilters, district_list
 from coverage.engine import district_rows
 from coverage.summary import coverage_summary_build
@@ -131,9 +133,24 @@ def test_state_page_lists_districts_with_nobody_but_a_nomination(ny_client, ny_o
             state="NY",
             zip="10001",
             sldl=district,
+            confirmed_at=timezone.now(),
         )
+    # Never confirmed by its nominator: anyone's words, not a lead.
     Nomination.objects.create(
-        nominator_name="Val", nominator_email="val@example.org", nominee_name="Vermonter", state="VT", zip="05602"
+        nominator_name="Eve",
+        nominator_email="eve@example.org",
+        nominee_name="Unconfirmed Name",
+        state="NY",
+        zip="10001",
+        sldl=house[0],
+    )
+    Nomination.objects.create(
+        nominator_name="Val",
+        nominator_email="val@example.org",
+        nominee_name="Vermonter",
+        state="VT",
+        zip="05602",
+        confirmed_at=timezone.now(),
     )
     response = ny_client.get("/organize/states/NY/")
     sldl = next(c for c in response.context["chambers"] if c["key"] == "sldl")
@@ -143,6 +160,16 @@ def test_state_page_lists_districts_with_nobody_but_a_nomination(ny_client, ny_o
     html = response.content.decode()
     assert "Nobody, but a nomination" in html and "Grace Lee" in html
     assert "Covered Already" not in html and "sam0@example.org" not in html and "Vermonter" not in html
+    assert "Unconfirmed Name" not in html
+    # Nominees' names are personal data: the view is in the audit log (how many, never who).
+    event = AuditEvent.objects.get(user=ny_organizer, resource="state NY nominations")
+    assert event.action == AuditEvent.Action.VIEW and event.count == 1
+    assert "Grace" not in str(event.filters) and "Grace" not in event.resource
+
+
+def test_a_state_page_without_nominations_shows_no_names_and_records_none(ny_client, ny_organizer):
+    assert ny_client.get("/organize/states/NY/").status_code == 200
+    assert not AuditEvent.objects.filter(resource__contains="nominations").exists()
 
 
 def test_stage_filter_narrows_candidates_and_keeps_volunteers(ny_organizer, pipeline_people):

@@ -6,7 +6,7 @@ from django.contrib.gis.geos import Point
 from pipeline import services
 from pipeline.models import Candidacy, Introduction, Stage, StageChange
 from tests.factories import SignUpFactory, TotpOrganizerFactory
-from tests.pipeline.test_pipeline_api import EMPIRE_STATE, MONTPELIER, located, volunteer
+from tests.pipeline.test_pipeline_api import EMPIRE_STATE, MONTPELIER, confirmed, located, volunteer
 from tests.plugins.organizers import client_for
 from tests.signups.conftest import send_outbox
 
@@ -155,8 +155,8 @@ def test_candidate_page_lists_matches_with_relation_distance_and_shared_skills(n
 def test_introduce_from_the_page_emails_both_once(
     ny_client, ny_organizer, smtp_server, django_capture_on_commit_callbacks
 ):
-    candidate = located(EMPIRE_STATE, consent_email=True, email="cand@example.org")
-    helper = volunteer(EMPIRE_STATE, email="vol@example.org")
+    candidate = located(EMPIRE_STATE, consent_email=True, email="cand@example.org", **confirmed())
+    helper = volunteer(EMPIRE_STATE, email="vol@example.org", **confirmed())
     with django_capture_on_commit_callbacks() as callbacks:
         response = ny_client.post(f"/organize/candidates/{candidate.pk}/introduce/", {"volunteer": helper.pk})
     assert response.status_code == 302 and len(callbacks) == 1
@@ -250,12 +250,12 @@ CANDIDATE_PAGE = AUTH + 7
 def test_candidate_page_query_count_does_not_grow_with_volunteers_matches_or_history(
     ny_client, ny_organizer, django_assert_num_queries
 ):
-    candidate = located(EMPIRE_STATE, consent_email=True)
+    candidate = located(EMPIRE_STATE, consent_email=True, **confirmed())
     services.candidacy_update(
         signup_id=candidate.pk, by=ny_organizer, organizer=ny_organizer, skills_wanted=["data", "legal"]
     )
     services.candidacy_set_stage(signup_id=candidate.pk, stage=Stage.CONTACTED, by=ny_organizer)
-    helper = volunteer(EMPIRE_STATE, skills=["data"])
+    helper = volunteer(EMPIRE_STATE, skills=["data"], **confirmed())
     services.introduction_create(candidate_id=candidate.pk, volunteer_id=helper.pk, by=ny_organizer)
     url = f"/organize/candidates/{candidate.pk}/"
     ny_client.get(url)  # GeoDjango reads the SRID's units once per process (the match distances)
@@ -264,7 +264,7 @@ def test_candidate_page_query_count_does_not_grow_with_volunteers_matches_or_his
         response = ny_client.get(url)
     assert len(response.context["matches"]) == 1 and len(response.context["history"]) == 1
 
-    helpers = [volunteer(EMPIRE_STATE, skills=["data", "legal"], last_name=f"V{i}") for i in range(30)]
+    helpers = [volunteer(EMPIRE_STATE, skills=["data", "legal"], last_name=f"V{i}", **confirmed()) for i in range(30)]
     for other in helpers[:6]:
         services.introduction_create(candidate_id=candidate.pk, volunteer_id=other.pk, by=ny_organizer)
     for stage in (Stage.INTERESTED, Stage.TRAINING, Stage.FILED):

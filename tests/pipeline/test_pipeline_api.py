@@ -2,11 +2,13 @@
 
 import pytest
 from django.contrib.gis.geos import Point
+from django.utils import timezone
 
 from districts.models import District
 from pipeline import services
 from pipeline.models import Introduction, Stage
-from signups.models import SignUp
+from signups.models import OutboxEmail, SignUp
+from signups.services.confirmation import signup_unsubscribe
 from tests.factories import OrganizerFactory, SignUpFactory, api_key
 from tests.signups.conftest import send_outbox
 
@@ -28,6 +30,11 @@ def located(point, **kwargs) -> SignUp:
 def volunteer(point, **kwargs) -> SignUp:
     defaults = {"wants_to_run": False, "wants_to_volunteer": True, "help_scope": "anywhere", "consent_email": True}
     return located(point, **(defaults | kwargs))
+
+
+def confirmed() -> dict:
+    """Fields of a person who confirmed their email (double opt-in): one who may be introduced."""
+    return {"confirmed_at": timezone.now()}
 
 
 def auth(organizer) -> dict:
@@ -165,8 +172,8 @@ def test_matches_rank_same_district_then_neighbours_then_anywhere(client, ny_org
 
 
 def test_introduction_emails_both_once(client, ny_organizer, smtp_server, django_capture_on_commit_callbacks):
-    candidate = located(EMPIRE_STATE, email="cand@example.org", consent_email=True)
-    helper = volunteer(EMPIRE_STATE, email="help@example.org")
+    candidate = located(EMPIRE_STATE, email="cand@example.org", consent_email=True, **confirmed())
+    helper = volunteer(EMPIRE_STATE, email="help@example.org", **confirmed())
     url = f"/api/v1/candidates/{candidate.pk}/introductions/"
     headers = auth(ny_organizer)
     with django_capture_on_commit_callbacks() as callbacks:
@@ -198,6 +205,64 @@ def test_no_introduction_without_both_consents(client, ny_organizer):
     )
     assert response.status_code == 400 and "agreed" in response.json()["errors"]["volunteer"][0]
     assert not Introduction.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("who", "state"),
+    [
+        ("candidate", {"confirmed_at": None}),
+        ("volunteer", {"confirmed_at": None}),
+        ("volunteer", {"unsubscribed": True}),
+    ],
+)
+def test_no_introduction_of_an_unconfirmed_or_unsubscribed_person(client, ny_organizer, smtp_server, who, state):
+    """The attack: sign up with someone else's address and have an organizer hand their details out."""
+    people = {
+        "candidate": located(EMPIRE_STATE, consent_email=True, **confirmed()),
+        "volunteer": volunteer(EMPIRE_STATE, **confirmed()),
+    }
+    person = people[who]
+    if state.get("unsubscribed"):
+        signup_unsubscribe(signup_id=person.pk)
+    else:
+        SignUp.objects.filter(pk=person.pk).update(**state)
+    response = client.post(
+        f"/api/v1/candidates/{people['candidate'].pk}/introductions/",
+        {"volunteer": people["volunteer"].pk},
+        content_type="application/json",
+        **auth(ny_organizer),
+    )
+    assert response.status_code == 400
+    assert "confirmed their email" in response.json()["errors"]["volunteer"][0]
+    assert not Introduction.objects.exists() and not OutboxEmail.objects.exists()
+    assert send_outbox() == [] and not smtp_server.mailbox.messages
+
+
+def test_an_introduction_queued_before_an_unsubscribe_is_not_sent(ny_organizer, smtp_server):
+    candidate, helper = located(EMPIRE_STATE, consent_email=True, **confirmed()), volunteer(EMPIRE_STATE, **confirmed())
+    services.introduction_create(candidate_id=candidate.pk, volunteer_id=helper.pk, by=ny_organizer)
+    signup_unsubscribe(signup_id=helper.pk)
+    assert send_outbox() == [] and not smtp_server.mailbox.messages
+
+
+def test_introductions_api_lists_only_people_in_the_callers_states(client, ny_organizer):
+    candidate = located(EMPIRE_STATE, consent_email=True, **confirmed())
+    ny_helper = volunteer(EMPIRE_STATE, **confirmed())
+    ga_helper = SignUpFactory(
+        state="GA",
+        zip="30303",
+        wants_to_run=False,
+        wants_to_volunteer=True,
+        consent_email=True,
+        confirmed_at=timezone.now(),
+        help_scope="anywhere",
+    )
+    both = OrganizerFactory(states=["NY", "GA"])  # may introduce a Georgian volunteer to a New Yorker
+    services.introduction_create(candidate_id=candidate.pk, volunteer_id=ga_helper.pk, by=both)
+    services.introduction_create(candidate_id=candidate.pk, volunteer_id=ny_helper.pk, by=both)
+    url = f"/api/v1/candidates/{candidate.pk}/introductions/"
+    assert {row["volunteer"] for row in client.get(url, **auth(both)).json()} == {ny_helper.pk, ga_helper.pk}
+    assert [row["volunteer"] for row in client.get(url, **auth(ny_organizer)).json()] == [ny_helper.pk]
 
 
 def test_filed_and_on_ballot_form_the_second_lens(ny_organizer):

@@ -234,6 +234,7 @@ def every_kind_of_email() -> dict[str, str]:
     volunteer = SignUpFactory(
         email="volunteer-kind@example.org",
         consent_email=True,
+        confirmed_at=timezone.now(),
         wants_to_run=False,
         wants_to_volunteer=True,
         skills=["data"],
@@ -264,7 +265,7 @@ def every_kind_of_email() -> dict[str, str]:
         "change_confirmation": owner.email,
         "introduction_to_candidate": owner.email,
         "introduction_to_volunteer": volunteer.email,
-        "nomination_invitation": "nominee-kind@example.org",
+        "nomination_confirmation": "rosa-kind@example.org",  # the invitation waits for the nominator's press
     }
 
 
