@@ -4,6 +4,7 @@ people one after another, seeing only the one in front of them; the board shows 
 Then a Spanish-speaking caller does the same at /es/."""
 
 import pytest
+from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.utils import timezone
 
@@ -136,3 +137,48 @@ def test_a_volunteer_calls_five_people_in_english_then_a_caller_in_spanish(live_
     assert "Guardado: Interesada." in es_page.locator(".messages").inner_text()
     es_context.close()
     assert Call.objects.filter(caller=es_member.user, outcome="interested").count() == 1
+
+
+def test_a_caller_logs_in_with_a_passkey_instead_of_a_code(live_server, page, settings, all_day):
+    """The second factor may be a passkey (allauth's WebAuthn): Chromium's virtual authenticator
+    plays the caller's phone or security key."""
+    settings.MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True  # the live server is plain http://localhost
+    organizer = make_organizer("passkey-lead@example.org", ["NY"])
+    team = CallTeam.objects.create(name="Passkey callers", states=["NY"], created_by=organizer)
+    member = TeamMember.objects.create(team=team, user=type(organizer).objects.create_user("key@example.org"))
+    team_path = f"/calls/teams/{team.pk}/"
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+            }
+        },
+    )
+    caller_logs_in(page, live_server.url, member, team_path)
+
+    page.goto(f"{live_server.url}/accounts/2fa/webauthn/add/")
+    page.wait_for_url("**/accounts/reauthenticate/**")  # adding a key asks for the password again
+    page.locator("input[name=password]").fill(CALLER_PASSWORD)
+    page.locator("input[name=password]").press("Enter")
+    page.wait_for_url("**/accounts/2fa/webauthn/add/")
+    page.locator("input[name=name]").fill("My phone")
+    page.locator("#mfa_webauthn_add").click()
+    page.wait_for_url(lambda url: "/webauthn/add/" not in url)
+    assert Authenticator.objects.filter(user=member.user, type=Authenticator.Type.WEBAUTHN).count() == 1
+
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}/accounts/login/?next={team_path}")
+    page.locator("input[name=login]").fill(member.user.email)
+    page.locator("input[name=password]").fill(CALLER_PASSWORD)
+    page.locator("input[name=password]").press("Enter")
+    page.wait_for_url("**/accounts/2fa/authenticate/**")
+    page.locator("#mfa_webauthn_authenticate").click()
+    page.wait_for_url(live_server.url + team_path)
+    page.get_by_role("button", name="Next person").wait_for()
