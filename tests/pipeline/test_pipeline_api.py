@@ -261,8 +261,8 @@ def test_introductions_api_lists_only_people_in_the_callers_states(client, ny_or
     services.introduction_create(candidate_id=candidate.pk, volunteer_id=ga_helper.pk, by=both)
     services.introduction_create(candidate_id=candidate.pk, volunteer_id=ny_helper.pk, by=both)
     url = f"/api/v1/candidates/{candidate.pk}/introductions/"
-    assert {row["volunteer"] for row in client.get(url, **auth(both)).json()} == {ny_helper.pk, ga_helper.pk}
-    assert [row["volunteer"] for row in client.get(url, **auth(ny_organizer)).json()] == [ny_helper.pk]
+    assert {row["volunteer"] for row in client.get(url, **auth(both)).json()["results"]} == {ny_helper.pk, ga_helper.pk}
+    assert [row["volunteer"] for row in client.get(url, **auth(ny_organizer)).json()["results"]] == [ny_helper.pk]
 
 
 def test_filed_and_on_ballot_form_the_second_lens(ny_organizer):

@@ -92,7 +92,7 @@ def test_no_personal_data_in_logs_urls_task_payloads_or_redis_keys(
     ours = [r for r in caplog.records if not r.name.startswith(("mail.log", "asyncio"))]
     records = [f"{r.name} {r.levelname} {r.getMessage()} {r.exc_text or ''}" for r in ours]
     redis_keys = [key.decode() for db in (0, 1) for key in broker.client(db).keys("*")]
-    assert worker_log.count("succeeded") >= 4, worker_log[-2000:]
+    assert worker_log.count("succeeded") >= 3, worker_log[-2000:]  # both geocodings, the chunk of emails
     assert [leaks(r) for r in records if leaks(r)] == []
     assert leaks(worker_log) == []
     assert [leaks(m) for m in messages if leaks(m)] == []
