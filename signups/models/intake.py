@@ -11,7 +11,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .people import Language, SignUp
+from .people import EmailQuerySet, Language, SignUp
 
 
 class Kind(models.TextChoices):
@@ -32,12 +32,9 @@ class Outcome(models.TextChoices):
     FAILED = "failed", "Could not be applied (logged; kept for a developer to look at)"
 
 
-class SubmissionQuerySet(models.QuerySet):
+class SubmissionQuerySet(EmailQuerySet):
     def pending(self):
         return self.filter(processed_at__isnull=True)
-
-    def with_email(self, email: str):
-        return self.alias(email_lower=Lower("email")).filter(email_lower=(email or "").strip().lower())
 
 
 class Submission(models.Model):

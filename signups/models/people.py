@@ -80,14 +80,18 @@ def _district_key(layer: str, help_text: str) -> models.ForeignKey:
     )
 
 
-class SignUpQuerySet(ScopedQuerySet):
+class EmailQuerySet(models.QuerySet):
+    """Rows of an email address, for models indexed on ``Lower("email")``."""
+
     def with_email(self, email: str):
-        """The sign-up of an email, any case, through the LOWER(email) unique index.
+        """The rows of an email, any case, through the LOWER(email) index.
 
         (``email__iexact`` compiles to UPPER(...) and would scan the whole table.)
         """
         return self.alias(email_lower=Lower("email")).filter(email_lower=(email or "").strip().lower())
 
+
+class SignUpQuerySet(ScopedQuerySet, EmailQuerySet):
     def runners(self):
         return self.filter(wants_to_run=True)
 
