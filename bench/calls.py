@@ -28,8 +28,8 @@ django.setup()
 from django.db import connection  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from calls import services  # noqa: E402
 from calls.models import Call, CallTeam, Prospect, TeamMember  # noqa: E402
+from calls.services import outcomes, queue, teams  # noqa: E402
 from signups.demo import demo_signups_create  # noqa: E402
 from signups.models import SignUp  # noqa: E402
 
@@ -46,16 +46,16 @@ def seed(count: int) -> float:
     if have < count:
         demo_signups_create(count=count - have, seed=7)
     started = time.perf_counter()
-    services.prospects_refresh()
+    queue.prospects_refresh()
     return time.perf_counter() - started
 
 
 def team_with_callers(name: str, states: list[str], callers: int) -> tuple[CallTeam, list[User]]:
     organizer, _ = User.objects.get_or_create(email="bench-calls@example.org", defaults={"all_states": True})
-    team = CallTeam.objects.filter(name=name).first() or services.team_create(by=organizer, name=name, states=states)
+    team = CallTeam.objects.filter(name=name).first() or teams.team_create(by=organizer, name=name, states=states)
     users = []
     for i in range(callers):
-        member, _ = services.caller_invite(team=team, email=f"bench-caller-{name}-{i}@example.org", by=organizer)
+        member, _ = teams.caller_invite(team=team, email=f"bench-caller-{name}-{i}@example.org", by=organizer)
         users.append(member.user)
     return team, users
 
@@ -70,10 +70,10 @@ def run_round(team: CallTeam, users: list[User], now: datetime.datetime) -> tupl
         try:
             barrier.wait()
             started = time.perf_counter()
-            call = services.call_next(team=team, caller=user, now=now)
+            call = queue.call_next(team=team, caller=user, now=now)
             elapsed = time.perf_counter() - started
             if call is not None:
-                services.call_record_outcome(call_id=call.pk, caller=user, outcome="not_reached", now=now)
+                outcomes.call_record_outcome(call_id=call.pk, caller=user, outcome="not_reached", now=now)
             with lock:
                 timings.append(elapsed)
                 if call is not None:

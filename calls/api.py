@@ -17,10 +17,11 @@ from districts.api import district_payload
 from districts.models import District
 from districts.states import BY_USPS
 
-from . import selectors, services
+from . import selectors
 from .access import has_second_factor
 from .models import CHAMBER_CHOICES, Call, CallTeam, Outcome
 from .rendering import sms_link
+from .services import CallError, outcomes, queue, teams
 
 
 class TokenApi(APIView):
@@ -32,7 +33,7 @@ class TokenApi(APIView):
         return get_object_or_404(selectors.teams_for_organizer(self.request.user), pk=pk)
 
 
-def _errors(exc: services.CallError, field: str = "non_field_errors") -> Response:
+def _errors(exc: CallError, field: str = "non_field_errors") -> Response:
     return Response({"errors": {field: [str(exc)]}}, status=status.HTTP_400_BAD_REQUEST)
 
 
@@ -82,8 +83,8 @@ class TeamListApi(PaginatedListMixin, TokenApi):
         body = TeamSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            team = services.team_create(by=request.user, **body.validated_data)
-        except services.CallError as exc:
+            team = teams.team_create(by=request.user, **body.validated_data)
+        except CallError as exc:
             return _errors(exc)
         return Response(TeamSerializer(team).data, status=status.HTTP_201_CREATED)
 
@@ -99,15 +100,15 @@ class TeamDetailApi(TokenApi):
         body = TeamSerializer(team, data=request.data, partial=True)
         body.is_valid(raise_exception=True)
         try:
-            team = services.team_update(team=team, by=request.user, **body.validated_data)
-        except services.CallError as exc:
+            team = teams.team_update(team=team, by=request.user, **body.validated_data)
+        except CallError as exc:
             return _errors(exc)
         return Response(TeamSerializer(team).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk):
         """Stop the team calling (its calls and statistics stay)."""
-        services.team_archive(team=self.team(pk), by=request.user)
+        teams.team_archive(team=self.team(pk), by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -202,7 +203,7 @@ def call_payload(call: Call, *, caller) -> dict:
 
 class CallerApi(TokenApi):
     def check_caller(self, team: CallTeam | None):
-        if team is None or not services.is_caller(team=team, user=self.request.user):
+        if team is None or not teams.is_caller(team=team, user=self.request.user):
             return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
         if not has_second_factor(self.request.user):
             return Response(
@@ -221,7 +222,7 @@ class NextApi(CallerApi):
         team = CallTeam.objects.filter(pk=body.validated_data["team"]).first()
         if refused := self.check_caller(team):
             return refused
-        call = services.call_next(team=team, caller=request.user)
+        call = queue.call_next(team=team, caller=request.user)
         if call is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         data = CallSerializer(call_payload(call, caller=request.user)).data
@@ -255,7 +256,7 @@ class OutcomeApi(CallerApi):
         body = OutcomeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            call = services.call_record_outcome(call_id=call.pk, caller=request.user, **body.validated_data)
-        except services.CallError as exc:
+            call = outcomes.call_record_outcome(call_id=call.pk, caller=request.user, **body.validated_data)
+        except CallError as exc:
             return _errors(exc)
         return Response(OutcomeResultSerializer(call).data)

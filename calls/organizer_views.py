@@ -17,11 +17,12 @@ from pipeline import selectors as pipeline_selectors
 from pipeline.models import Stage
 from signups.models import SignUp
 
-from . import selectors, services
+from . import selectors
 from .forms import InviteForm, TeamForm
-from .models import CallTeam
+from .models import CallTeam, Prospect
 from .rendering import script_html
 from .scope import organizer_states
+from .services import CallError, outcomes, teams
 
 
 def _team_or_404(request, team_id: int) -> CallTeam:
@@ -39,7 +40,7 @@ def _team_fields(form: TeamForm) -> dict:
         .values_list("pk", flat=True)
     )
     if len(ids) != len(set(data["district_geoids"])):
-        raise services.CallError("Some districts are not current districts of that chamber.")
+        raise CallError("Some districts are not current districts of that chamber.")
     return {
         "name": data["name"],
         "states": data["states"],
@@ -59,14 +60,14 @@ def team_list(request):
     form = TeamForm(request.POST or None, states=states)
     if request.method == "POST" and form.is_valid():
         try:
-            team = services.team_create(by=request.user, **_team_fields(form))
-        except services.CallError as exc:
+            team = teams.team_create(by=request.user, **_team_fields(form))
+        except CallError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, f"Team “{team.name}” started. Invite its callers.")
             return redirect("callteams:team", team_id=team.pk)
-    teams = selectors.teams_for_organizer(request.user)
-    return render(request, "calls/organize/teams.html", {"teams": teams, "form": form})
+    team_list = selectors.teams_for_organizer(request.user)
+    return render(request, "calls/organize/teams.html", {"teams": team_list, "form": form})
 
 
 @require_GET
@@ -110,8 +111,8 @@ def team_edit(request, team_id: int):
     form = TeamForm(request.POST or None, initial=initial, states=organizer_states(request.user))
     if request.method == "POST" and form.is_valid():
         try:
-            services.team_update(team=team, by=request.user, **_team_fields(form))
-        except services.CallError as exc:
+            teams.team_update(team=team, by=request.user, **_team_fields(form))
+        except CallError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, "Team saved.")
@@ -135,10 +136,10 @@ def invite(request, team_id: int):
             raise Http404("No such volunteer.")
         email, language = volunteer.email, volunteer.language
     try:
-        member, created = services.caller_invite(
+        member, created = teams.caller_invite(
             team=team, email=email, by=request.user, volunteer=volunteer, language=language
         )
-    except services.CallError as exc:
+    except CallError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, "Invitation sent." if created else "Already on the team.")
@@ -152,7 +153,7 @@ def remove_member(request, team_id: int, member_id: int):
     member = team.members.filter(pk=member_id).first()
     if member is None:
         raise Http404("No such caller.")
-    services.caller_remove(member=member, by=request.user)
+    teams.caller_remove(member=member, by=request.user)
     messages.success(request, "Caller taken off the team.")
     return redirect("callteams:team", team_id=team.pk)
 
@@ -162,8 +163,8 @@ def remove_member(request, team_id: int, member_id: int):
 def unpark(request, team_id: int, signup_id: int):
     team = _team_or_404(request, team_id)
     try:
-        services.prospect_unpark(team=team, signup_id=signup_id, by=request.user)
-    except services.Prospect.DoesNotExist as exc:
+        outcomes.prospect_unpark(team=team, signup_id=signup_id, by=request.user)
+    except Prospect.DoesNotExist as exc:
         raise Http404("Nobody parked by that key.") from exc
     messages.success(request, "Back in the queue.")
     return redirect("callteams:team", team_id=team.pk)
@@ -173,7 +174,7 @@ def unpark(request, team_id: int, signup_id: int):
 @organizer_required
 def archive(request, team_id: int):
     team = _team_or_404(request, team_id)
-    services.team_archive(team=team, by=request.user)
+    teams.team_archive(team=team, by=request.user)
     messages.success(request, "The team stopped calling; its history stays.")
     return redirect("callteams:teams")
 

@@ -2,10 +2,10 @@
 
 from celery import shared_task
 
-from . import services
+from .services.queue import prospects_refresh
 
 
 @shared_task
 def refresh_call_queue() -> int:
     """Celery beat: bring the queue's ranks up to date with the sign-ups and the pipeline."""
-    return services.prospects_refresh()
+    return prospects_refresh()

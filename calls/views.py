@@ -21,12 +21,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import AuditEvent
 from accounts.services import audit_record
 
-from . import selectors, services
+from . import selectors
 from .access import caller_required
 from .emails import invitation_member_id
 from .forms import OutcomeForm
 from .models import CallTeam, Outcome, TeamMember
 from .rendering import script_html, sms_link
+from .services import CallError, outcomes, queue, teams
 from .timezones import local_time
 
 
@@ -48,7 +49,7 @@ def home(request):
 def call_page(request, team_id: int):
     """The team's calling page: the person of the caller's open call, or the button to get one."""
     team = _team_or_404(request, team_id)
-    call = services.call_open(team=team, caller=request.user)
+    call = queue.call_open(team=team, caller=request.user)
     context = {"team": team, "call": call, "script": script_html(team.script)}
     if call is not None:
         card = selectors.person_card(call)
@@ -75,8 +76,8 @@ def call_page(request, team_id: int):
 def next_person(request, team_id: int):
     team = _team_or_404(request, team_id)
     try:
-        call = services.call_next(team=team, caller=request.user)
-    except services.CallError as exc:
+        call = queue.call_next(team=team, caller=request.user)
+    except CallError as exc:
         messages.error(request, str(exc))
         call = None
     else:
@@ -98,7 +99,7 @@ def record_outcome(request, team_id: int, call_id: int):
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect("calls:call", team_id=team.pk)
     try:
-        services.call_record_outcome(
+        outcomes.call_record_outcome(
             call_id=call.pk,
             caller=request.user,
             outcome=form.cleaned_data["outcome"],
@@ -106,7 +107,7 @@ def record_outcome(request, team_id: int, call_id: int):
             note=form.cleaned_data["note"],
             callback_at=form.cleaned_data["callback_at"],
         )
-    except services.CallError as exc:
+    except CallError as exc:
         messages.error(request, str(exc))
     else:
         label = Outcome(form.cleaned_data["outcome"]).label
@@ -124,12 +125,12 @@ def join(request, token: str):
     user = member.user
     login_url = f"{reverse('account_login')}?{REDIRECT_FIELD_NAME}={quote(reverse('calls:home'))}"
     if user.has_usable_password():
-        services.caller_join(member=member)
+        teams.caller_join(member=member)
         return redirect(login_url)
     form = SetPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         form.save()
-        services.caller_join(member=member)
+        teams.caller_join(member=member)
         messages.success(request, _("Password saved. Log in, then set up your second factor."))
         return redirect(login_url)
     return render(request, "calls/join.html", {"form": form, "team": member.team, "email": user.email})

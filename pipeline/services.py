@@ -134,7 +134,7 @@ def nomination_create(*, data: dict, location: tuple[float, float] | None = None
     nominator makes this one a repeat (nothing stored or sent): an unconfirmed one may have been
     typed by anyone, so it never stands in the way of the nominator's own.
     """
-    from districts.geocoding import locate_address
+    from districts.geocoding.locate import locate_address
 
     email = data.get("nominee_email", "").strip().lower()
     if email and (

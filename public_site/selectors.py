@@ -1,13 +1,14 @@
 """Public reads: the districts at a place, each with its public status. Never a person.
 
 A place is a point, a ZIP code (its centre) or an address (the Census Geocoder,
-then the ZIP code as ``districts.geocoding.locate_address`` does). The address is
+then the ZIP code as ``districts.geocoding.locate.locate_address`` does). The address is
 used for the lookup and forgotten: nothing here writes.
 """
 
 import dataclasses
 
-from districts.geocoding import GeocoderUnavailable, Location, Quality, locate_address
+from districts.geocoding.census import GeocoderUnavailable
+from districts.geocoding.locate import Location, Quality, locate_address
 from districts.models import ZipCode
 from districts.selectors import district_lookup
 from districts.zipcodes import zip_lookup

@@ -11,7 +11,7 @@ read them from the database.)
 from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
 
-from districts.geocoding import GeocoderUnavailable
+from districts.geocoding.census import GeocoderUnavailable
 
 from . import outbox
 from .services import confirmation, deletion, locating

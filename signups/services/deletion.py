@@ -31,7 +31,7 @@ def signup_delete(*, signup: SignUp) -> DeletionReport:
     """
     from django.core.cache import cache
 
-    from districts.geocoding import cache_key
+    from districts.geocoding.census import cache_key
 
     from .. import personal_data
 

@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from districts.geocoding import locate_address, locate_addresses
+from districts.geocoding.locate import locate_address, locate_addresses
 from districts.models import District, ZipCode
 from districts.selectors import district_lookup, districts_for_points
 

@@ -5,8 +5,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from calls import services
 from calls.models import TeamMember
+from calls.services import outcomes, queue, teams
 from pipeline.services import candidacy_set_stage
 from tests.factories import TotpOrganizerFactory, add_totp, signup_in
 from tests.organizing.conftest import current_districts
@@ -21,13 +21,13 @@ def organizer(db):
 
 
 def make_team(organizer, **fields):
-    return services.team_create(by=organizer, **({"name": "Upstate callers", "states": ["NY"]} | fields))
+    return teams.team_create(by=organizer, **({"name": "Upstate callers", "states": ["NY"]} | fields))
 
 
 def make_caller(team, organizer, email=None) -> object:
     """An invited caller with TOTP set up (as after following the invitation)."""
     email = email or f"caller{TeamMember.objects.count() + 1}@example.org"
-    member, _ = services.caller_invite(team=team, email=email, by=organizer)
+    member, _ = teams.caller_invite(team=team, email=email, by=organizer)
     add_totp(member.user)
     return member.user
 
@@ -59,13 +59,13 @@ def person(district, *, stage=None, days_ago=1, refresh=True, **fields):
     if stage:
         candidacy_set_stage(signup_id=signup.pk, stage=stage, by=None)
     if refresh:
-        services.prospects_refresh()
+        queue.prospects_refresh()
     return signup
 
 
 def next_id(team, caller, now=NY_MORNING):
     """Whom ``caller`` is given next (the sign-up id), or None."""
-    call = services.call_next(team=team, caller=caller, now=now)
+    call = queue.call_next(team=team, caller=caller, now=now)
     return call.signup_id if call else None
 
 
@@ -74,8 +74,6 @@ def finish(call_or_team, caller, outcome="interested", now=NY_MORNING, **kwargs)
     from calls.models import Call
 
     call = (
-        call_or_team
-        if isinstance(call_or_team, Call)
-        else services.call_next(team=call_or_team, caller=caller, now=now)
+        call_or_team if isinstance(call_or_team, Call) else queue.call_next(team=call_or_team, caller=caller, now=now)
     )
-    return services.call_record_outcome(call_id=call.pk, caller=caller, outcome=outcome, now=now, **kwargs)
+    return outcomes.call_record_outcome(call_id=call.pk, caller=caller, outcome=outcome, now=now, **kwargs)

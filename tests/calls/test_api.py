@@ -3,8 +3,8 @@
 import pytest
 
 from accounts.models import AuditEvent
-from calls import services
 from calls.models import Call, CallTeam
+from calls.services import teams
 from pipeline.models import Candidacy, Stage
 from tests.calls.conftest import make_caller, person
 from tests.factories import TotpOrganizerFactory, api_key
@@ -85,7 +85,7 @@ def test_caller_client_takes_next_person_and_records_an_outcome(team, caller, or
 
 
 def test_callers_cannot_reach_other_teams_or_calls(organizer, team, caller, ny_house, client):
-    other_team = services.team_create(by=organizer, name="Other", states=["NY"])
+    other_team = teams.team_create(by=organizer, name="Other", states=["NY"])
     other_caller = make_caller(other_team, organizer)
     person(ny_house[0])
     call = post(client, "/api/v1/calls/next/", {"team": other_team.pk}, auth(other_caller)).json()
@@ -100,7 +100,7 @@ def test_callers_cannot_reach_other_teams_or_calls(organizer, team, caller, ny_h
 
 
 def test_caller_without_a_second_factor_is_refused(team, organizer, ny_house, client):
-    member, _ = services.caller_invite(team=team, email="nofactor@example.org", by=organizer)
+    member, _ = teams.caller_invite(team=team, email="nofactor@example.org", by=organizer)
     person(ny_house[0])
     assert post(client, "/api/v1/calls/next/", {"team": team.pk}, auth(member.user)).status_code == 403
 

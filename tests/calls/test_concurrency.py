@@ -5,8 +5,8 @@ import threading
 import pytest
 from django.db import connection
 
-from calls import services
 from calls.models import Call
+from calls.services import outcomes, queue
 from tests.calls.conftest import NY_MORNING, make_caller, make_team, person
 from tests.organizing.conftest import current_districts
 
@@ -22,7 +22,7 @@ def test_callers_asking_at_the_same_moment_never_share_a_person(organizer):
     districts = current_districts("sldl", "NY")[:6]
     for i in range(PEOPLE):
         person(districts[i % len(districts)], refresh=False)
-    services.prospects_refresh()
+    queue.prospects_refresh()
 
     start = threading.Barrier(CALLERS)
     given: dict[int, list[int]] = {}
@@ -34,11 +34,11 @@ def test_callers_asking_at_the_same_moment_never_share_a_person(organizer):
             mine = []
             # Each caller takes three people in a row (recording an outcome in between).
             for _ in range(3):
-                call = services.call_next(team=team, caller=caller, now=NY_MORNING)
+                call = queue.call_next(team=team, caller=caller, now=NY_MORNING)
                 if call is None:
                     break
                 mine.append(call.signup_id)
-                services.call_record_outcome(call_id=call.pk, caller=caller, outcome="interested", now=NY_MORNING)
+                outcomes.call_record_outcome(call_id=call.pk, caller=caller, outcome="interested", now=NY_MORNING)
             given[caller.pk] = mine
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)

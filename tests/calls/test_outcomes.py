@@ -4,8 +4,8 @@ import datetime
 
 import pytest
 
-from calls import services
 from calls.models import Call, Outcome, Prospect, ProspectStatus
+from calls.services import CallError, outcomes, queue
 from coverage import CoverageFilters
 from coverage.summary import coverage_summary_build
 from pipeline.models import Candidacy, Stage, StageChange
@@ -79,10 +79,10 @@ def test_do_not_call_counts_as_reached(team, caller, ny_house):
 
 def test_callback_needs_a_future_time(team, caller, ny_house):
     person(ny_house[0])
-    call = services.call_next(team=team, caller=caller, now=NY_MORNING)
+    call = queue.call_next(team=team, caller=caller, now=NY_MORNING)
     for when in (None, NY_MORNING - datetime.timedelta(minutes=1)):
-        with pytest.raises(services.CallError):
-            services.call_record_outcome(
+        with pytest.raises(CallError):
+            outcomes.call_record_outcome(
                 call_id=call.pk, caller=caller, outcome=Outcome.CALLBACK, callback_at=when, now=NY_MORNING
             )
     assert Call.objects.get(pk=call.pk).finished_at is None
@@ -90,22 +90,22 @@ def test_callback_needs_a_future_time(team, caller, ny_house):
 
 def test_outcome_of_another_callers_call_is_not_found(team, caller, organizer, ny_house):
     person(ny_house[0])
-    call = services.call_next(team=team, caller=caller, now=NY_MORNING)
+    call = queue.call_next(team=team, caller=caller, now=NY_MORNING)
     intruder = make_caller(team, organizer)
     with pytest.raises(Call.DoesNotExist):
-        services.call_record_outcome(call_id=call.pk, caller=intruder, outcome=Outcome.INTERESTED, now=NY_MORNING)
+        outcomes.call_record_outcome(call_id=call.pk, caller=intruder, outcome=Outcome.INTERESTED, now=NY_MORNING)
 
 
 def test_outcome_recorded_twice_is_refused(team, caller, ny_house):
     person(ny_house[0])
     call = finish(team, caller, Outcome.NOT_REACHED)
-    with pytest.raises(services.CallError):
-        services.call_record_outcome(call_id=call.pk, caller=caller, outcome=Outcome.INTERESTED, now=NY_MORNING)
+    with pytest.raises(CallError):
+        outcomes.call_record_outcome(call_id=call.pk, caller=caller, outcome=Outcome.INTERESTED, now=NY_MORNING)
 
 
 def test_candidate_already_in_training_is_not_moved_back(team, caller, ny_house):
     target = person(ny_house[0], stage="contacted")
-    services.call_next(team=team, caller=caller, now=NY_MORNING)
+    queue.call_next(team=team, caller=caller, now=NY_MORNING)
     Candidacy.objects.filter(signup=target).update(stage=Stage.TRAINING)  # an organizer moved them meanwhile
     finish(Call.objects.get(caller=caller), caller, Outcome.INTERESTED)
     assert Candidacy.objects.get(signup=target).stage == Stage.TRAINING

@@ -6,10 +6,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent
-from calls import services
 from calls.emails import invitation_token
-from calls.models import Call, Outcome, TeamMember
+from calls.models import Call, CallTeam, Outcome, TeamMember
 from calls.rendering import script_html
+from calls.services import queue, teams
 from pipeline.models import Candidacy, Stage
 from signups import outbox
 from signups.models import OutboxEmail
@@ -37,7 +37,7 @@ def call_url(team):
 
 def test_calling_page_needs_login_and_a_second_factor(team, organizer):
     assert Client().get(call_url(team)).status_code == 302
-    member, _ = services.caller_invite(team=team, email="new@example.org", by=organizer)
+    member, _ = teams.caller_invite(team=team, email="new@example.org", by=organizer)
     response = client_for(member.user).get(call_url(team))
     assert response.status_code == 302 and response["Location"].startswith(reverse("mfa_index"))
 
@@ -70,7 +70,7 @@ def test_earlier_call_notes_are_shown_to_the_next_caller(team, caller, organizer
 
     from tests.calls.conftest import NY_MORNING
 
-    services.call_next(team=team, caller=later, now=NY_MORNING + datetime.timedelta(hours=5))
+    queue.call_next(team=team, caller=later, now=NY_MORNING + datetime.timedelta(hours=5))
     Call.objects.filter(caller=later).update(expires_at="2999-01-01T00:00:00Z")
     page = client_for(later).get(call_url(team)).content.decode()
     assert "Voicemail says evenings." in page and "Left a message" in page
@@ -134,9 +134,9 @@ def test_spanish_calling_page(team, caller, ny_house):
 
 
 def test_invitation_is_emailed_once_and_sets_a_password(team, organizer, mailoutbox):
-    member, created = services.caller_invite(team=team, email="Volunteer@Example.org", by=organizer)
+    member, created = teams.caller_invite(team=team, email="Volunteer@Example.org", by=organizer)
     assert created and member.user.email == "volunteer@example.org"
-    assert services.caller_invite(team=team, email="volunteer@example.org", by=organizer) == (member, False)
+    assert teams.caller_invite(team=team, email="volunteer@example.org", by=organizer) == (member, False)
     [email] = OutboxEmail.objects.filter(kind="caller_invitation", object_id=member.pk)  # invited twice, one email
     assert outbox.email_send(email_id=email.pk) is True
     assert outbox.email_send(email_id=email.pk) is False
@@ -155,7 +155,7 @@ def test_invitation_is_emailed_once_and_sets_a_password(team, organizer, mailout
 
 
 def test_a_caller_taken_off_the_team_before_the_invitation_left_is_not_invited(team, organizer, mailoutbox):
-    member, _ = services.caller_invite(team=team, email="changed-mind@example.org", by=organizer)
+    member, _ = teams.caller_invite(team=team, email="changed-mind@example.org", by=organizer)
     TeamMember.objects.filter(pk=member.pk).update(removed_at=timezone.now())
     email = OutboxEmail.objects.get(kind="caller_invitation", object_id=member.pk)
     assert outbox.email_send(email_id=email.pk) is False
@@ -200,7 +200,7 @@ def test_organizer_starts_a_team_from_the_form(organizer):
         {"name": "Brooklyn", "states": ["NY"], "chamber": "sldl", "districts": "36050", "questions": "Which office?"},
     )
     assert response.status_code == 302
-    team = services.CallTeam.objects.get(name="Brooklyn")
+    team = CallTeam.objects.get(name="Brooklyn")
     assert team.questions == ["Which office?"] and list(team.districts.values_list("geoid", flat=True)) == ["36050"]
 
 

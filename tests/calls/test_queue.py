@@ -5,8 +5,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from calls import services
 from calls.models import Call, Outcome, ParkedReason, Prospect, ProspectStatus
+from calls.services import CallError, outcomes, queue, teams
 from signups.models import SignUp
 from tests.calls.conftest import NY_MORNING, finish, make_caller, make_team, next_id, person
 from tests.organizing.conftest import current_districts
@@ -137,7 +137,7 @@ def test_three_unanswered_calls_in_a_week_park_the_person(team, caller, ny_house
     assert (prospect.status, prospect.parked_reason) == (ProspectStatus.PARKED, ParkedReason.NO_ANSWER)
     assert next_id(team, caller, now=now) is None
     # The organizer puts them back; the earlier tries no longer count.
-    services.prospect_unpark(team=team, signup_id=target.pk, by=team.created_by, now=now)
+    outcomes.prospect_unpark(team=team, signup_id=target.pk, by=team.created_by, now=now)
     assert next_id(team, caller, now=now) == target.pk
     finish(Call.objects.get(caller=caller, finished_at=None), caller, Outcome.NOT_REACHED, now=now)
     assert Prospect.objects.get(pk=target.pk).status == ProspectStatus.OPEN
@@ -174,8 +174,8 @@ def test_a_claim_holds_for_fifteen_minutes(team, caller, ny_house):
     assert next_id(team, other, now=NY_MORNING + datetime.timedelta(minutes=14)) is None
     assert next_id(team, other, now=NY_MORNING + datetime.timedelta(minutes=16)) == target.pk
     # The first caller's time ran out and the person is someone else's now.
-    with pytest.raises(services.CallError):
-        services.call_record_outcome(
+    with pytest.raises(CallError):
+        outcomes.call_record_outcome(
             call_id=Call.objects.get(caller=caller).pk, caller=caller, outcome=Outcome.INTERESTED, now=NY_MORNING
         )
 
@@ -183,8 +183,8 @@ def test_a_claim_holds_for_fifteen_minutes(team, caller, ny_house):
 def test_one_person_at_a_time_asking_again_gives_the_same_call(team, caller, ny_house):
     person(ny_house[0])
     person(ny_house[1])
-    first = services.call_next(team=team, caller=caller, now=NY_MORNING)
-    again = services.call_next(team=team, caller=caller, now=NY_MORNING + datetime.timedelta(minutes=1))
+    first = queue.call_next(team=team, caller=caller, now=NY_MORNING)
+    again = queue.call_next(team=team, caller=caller, now=NY_MORNING + datetime.timedelta(minutes=1))
     assert again.pk == first.pk
     assert Call.objects.filter(caller=caller).count() == 1
 
@@ -195,8 +195,8 @@ def test_caller_of_team_a_never_gets_team_b_people(organizer, ny_house):
     ny_caller = make_caller(ny_team, organizer)
     person(current_districts("sldl", "CA")[0], zip="90012", state="CA")
     assert next_id(ny_team, ny_caller, now=NY_MORNING + 5 * HOUR) is None
-    with pytest.raises(services.CallError):
-        services.call_next(team=ca_team, caller=ny_caller, now=NY_MORNING + 5 * HOUR)
+    with pytest.raises(CallError):
+        queue.call_next(team=ca_team, caller=ny_caller, now=NY_MORNING + 5 * HOUR)
 
 
 def test_team_districts_narrow_the_queue(organizer, ny_house):
@@ -210,18 +210,18 @@ def test_team_districts_narrow_the_queue(organizer, ny_house):
 
 def test_removed_caller_gets_nobody(team, caller, organizer, ny_house):
     person(ny_house[0])
-    services.caller_remove(member=caller.call_memberships.get(), by=organizer)
-    with pytest.raises(services.CallError):
-        services.call_next(team=team, caller=caller, now=NY_MORNING)
+    teams.caller_remove(member=caller.call_memberships.get(), by=organizer)
+    with pytest.raises(CallError):
+        queue.call_next(team=team, caller=caller, now=NY_MORNING)
 
 
 def test_organizer_cannot_start_a_team_outside_their_states(organizer):
-    with pytest.raises(services.CallError):
+    with pytest.raises(CallError):
         make_team(organizer, states=["TX"])
 
 
 def test_refresh_picks_up_new_signups_and_stage_changes(team, caller, ny_house):
     late = person(ny_house[0], refresh=False)
     assert next_id(team, caller) is None
-    services.prospects_refresh()
+    queue.prospects_refresh()
     assert next_id(team, caller) == late.pk

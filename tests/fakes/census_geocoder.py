@@ -312,17 +312,17 @@ def _parse_multipart(content_type: str, raw: bytes) -> tuple[dict[str, str], dic
 
 @pytest.fixture
 def geocode_cache(monkeypatch):
-    """A cache namespace of the test's own for ``districts.geocoding``; its keys are deleted afterwards.
+    """A cache namespace of the test's own for ``districts.geocoding.census``; its keys are deleted afterwards.
 
     Nothing cached by another test (or a developer's site) is seen, and nothing is left behind.
     Yields the namespace.
     """
     from django.core.cache import cache
 
-    from districts import geocoding
+    from districts.geocoding import census
 
     namespace = f"test-geocode-{uuid.uuid4().hex}"
-    monkeypatch.setattr(geocoding, "CACHE_NAMESPACE", namespace)
+    monkeypatch.setattr(census, "CACHE_NAMESPACE", namespace)
     yield namespace
     client = redis.Redis.from_url(django_settings.CACHES["default"]["LOCATION"])
     try:

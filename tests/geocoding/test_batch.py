@@ -6,13 +6,8 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
 
-from districts.geocoding import (
-    GeocoderUnavailable,
-    cache_key,
-    census_geocode,
-    census_geocode_batch,
-    parse_batch_response,
-)
+from districts.geocoding.batch import census_geocode_batch, parse_batch_response
+from districts.geocoding.census import GeocoderUnavailable, cache_key, census_geocode
 
 RECORDED = Path(django_settings.DISTRICTS_DATA_DIR) / "census_geocoder"
 
@@ -91,7 +86,7 @@ def test_batch_answer_missing_rows_is_unavailable(fake_census_geocoder, monkeypa
 
 
 def test_batch_is_split_into_files(fake_census_geocoder, monkeypatch):
-    monkeypatch.setattr("districts.geocoding.BATCH_MAX_ROWS", 2)
+    monkeypatch.setattr("districts.geocoding.batch.BATCH_MAX_ROWS", 2)
     rows = [(i, f"{i} ZZZZ St", "Austin", "TX", "78701") for i in range(5)]
     assert census_geocode_batch(rows) == dict.fromkeys(range(5))
     assert [len(r.rows) for r in fake_census_geocoder.requests] == [2, 2, 1]

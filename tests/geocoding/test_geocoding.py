@@ -11,19 +11,17 @@ import redis
 from django.conf import settings as django_settings
 from django.core.cache import cache
 
-from districts import geocoding
-from districts.geocoding import (
+from districts.geocoding import census
+from districts.geocoding.census import (
     CACHE_TTL,
     GeocoderRejected,
     GeocoderUnavailable,
-    Location,
-    Quality,
     cache_key,
     census_geocode,
-    locate_address,
     normalize_address,
     parse_geocoder_response,
 )
+from districts.geocoding.locate import Location, Quality, locate_address
 
 RECORDED = Path(django_settings.DISTRICTS_DATA_DIR) / "census_geocoder"
 NY12 = {"street": "421 8th Ave", "city": "New York", "state": "NY", "zip": "10001"}
@@ -283,8 +281,8 @@ def test_cache_outage_does_not_stop_geocoding(fake_census_geocoder, monkeypatch)
     def broken(*args, **kwargs):
         raise ConnectionError("redis down")
 
-    monkeypatch.setattr(geocoding.cache, "get", broken)
-    monkeypatch.setattr(geocoding.cache, "set", broken)
+    monkeypatch.setattr(census.cache, "get", broken)
+    monkeypatch.setattr(census.cache, "set", broken)
     assert census_geocode(**NY12) == (NY12_LAT, NY12_LNG)
 
 

@@ -15,7 +15,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from accounts.models import User
-from districts.geocoding import cache_key
+from districts.geocoding.census import cache_key
 from pipeline.models import Candidacy, Introduction, Nomination, StageChange
 from signups import outbox
 from signups.models import OutboxEmail, PendingChange, SignUp, Submission

@@ -18,7 +18,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from calls import services as calls_services
+from calls.services import teams as call_teams
 from pipeline import services as pipeline_services
 from signups import outbox
 from signups.models import LocationQuality, OutboxEmail, PendingChange, SignUp, Submission
@@ -258,7 +258,7 @@ def every_kind_of_email() -> dict[str, str]:
         }
     )
     organizer = TotpOrganizerFactory(states=["NY"])
-    calls_services.caller_invite(team=make_team(organizer), email="caller-kind@example.org", by=organizer)
+    call_teams.caller_invite(team=make_team(organizer), email="caller-kind@example.org", by=organizer)
     return {
         "caller_invitation": "caller-kind@example.org",
         "confirmation": "new-kind@example.org",

@@ -9,7 +9,7 @@ import redis
 from django.test import Client
 from django.utils import timezone
 
-from districts.geocoding import GeocoderUnavailable
+from districts.geocoding.census import GeocoderUnavailable
 from signups import outbox, tokens
 from signups.models import LocationQuality, OutboxEmail, SignUp
 from signups.services import locating
