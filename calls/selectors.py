@@ -33,7 +33,7 @@ def call_for_caller(*, caller, team: CallTeam, call_id: int) -> Call | None:
 def person_card(call: Call) -> dict:
     """What a caller sees of the person of their call: contact, districts, what they signed up for,
     and the earlier calls' notes on them (any team's), newest first."""
-    signup = SignUp.objects.select_related("cd", "sldu", "sldl").get(pk=call.signup_id)
+    signup = SignUp.objects.with_districts().get(pk=call.signup_id)
     earlier = list(
         Call.objects.filter(signup_id=signup.pk, finished_at__isnull=False)
         .exclude(pk=call.pk)

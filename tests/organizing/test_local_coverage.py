@@ -237,3 +237,57 @@ def test_a_county_page_lists_its_would_be_county_officers_and_volunteers_not_oth
 
     listed = {person.pk for person in page.context["page"]}
     assert listed == {officer.pk, helper.pk}
+
+
+def api_for(organizer) -> APIClient:
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=organizer)[0].key}")
+    return api
+
+
+def test_the_sign_ups_api_filters_by_a_county_in_the_organizers_states_only(vermont, vt_organizer):
+    lamoille = placed(tiger.MAPLE_JUNCTION, offices=["school_board"])
+    placed(tiger.PINE)  # Orleans Test County
+    placed(tiger.BIRCH)  # Lamoille too, but asked for by its city below
+
+    rows = api_for(vt_organizer).get("/api/v1/signups/?layer=county&district=50901&kind=run").json()
+    city = api_for(vt_organizer).get("/api/v1/signups/?layer=place&district=5044200").json()
+    elsewhere = api_for(TotpOrganizerFactory(states=["NY"])).get("/api/v1/signups/?layer=county&district=50901")
+
+    assert len(rows) == 2 and lamoille.pk in {row["id"] for row in rows}
+    (person,) = city
+    assert person["id"] == lamoille.pk
+    local = person["districts"]["local"]
+    assert (local["county"]["name"], [m["name"] for m in local["municipalities"]]) == (
+        "Lamoille Test County",
+        ["Maple town", "Maple Junction village"],
+    )
+    assert local["school_districts"][0]["geoid"] == "5000010"
+    assert elsewhere.status_code == 200 and elsewhere.json() == []
+
+
+def test_the_sign_ups_api_answers_a_bad_layer_with_a_field_error(vt_organizer):
+    api = api_for(vt_organizer)
+
+    ward = api.get("/api/v1/signups/?layer=ward&district=50901")
+    alone = api.get("/api/v1/signups/?layer=county")
+
+    assert ward.status_code == 400 and list(ward.json()["errors"]) == ["layer"]
+    assert alone.status_code == 400 and list(alone.json()["errors"]) == ["district"]
+
+
+def test_the_finder_tells_a_supporter_their_county_town_village_and_school_district(vermont, client):
+    lat, lng = tiger.MAPLE_JUNCTION
+
+    page = re.sub(
+        r"\s+", " ", re.sub(r"<[^>]+>", " ", client.post("/find/", {"lat": lat, "lng": lng}).content.decode())
+    )
+
+    assert "Your local governments" in page
+    for label, name in (
+        ("County or equivalent", "Lamoille Test County"),
+        ("Town or township (county subdivision)", "Maple town"),
+        ("City, town or village (incorporated place)", "Maple Junction village"),
+        ("Unified school district", "Maple Unified School District"),
+    ):
+        assert f"{label}: {name}" in page
