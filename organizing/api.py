@@ -17,7 +17,9 @@ from rest_framework.views import APIView
 import coverage
 from berniecrat.api import ErrorsSerializer
 from coverage import CoverageFilters
-from coverage.layers import BY_KEY, LENSES
+from coverage.layers import BY_KEY, LENS_BY_KEY, LENSES, layers_asked
+from coverage.rules import STATUSES, status_asked
+from districts.models import LAYER_CHOICES
 
 FILTER_PARAMETERS = [
     OpenApiParameter("kind", str, enum=["run", "volunteer"], description="Count only candidates or volunteers."),
@@ -63,7 +65,7 @@ LENSES_HELP = (
     "would run for its office; totals count governing units only (no census-designated places or "
     "statistical areas)."
 )
-DISTRICT_KEYS = ("geoid", "ocd_id", "name", "candidates", "filed", "volunteers", "status")
+DISTRICT_KEYS = ("state", "geoid", "ocd_id", "name", "candidates", "filed", "volunteers", "status")
 
 
 class CoverageApi(APIView):
@@ -127,8 +129,8 @@ class CoverageApi(APIView):
 
 
 class CoverageDistrictsApi(APIView):
-    """Every district of one chamber (or governing unit of one local layer) in the organizer's states,
-    with its counts."""
+    """Every district of one chamber, governing unit of one local layer, or unit of one local lens (its
+    layers') in the organizer's states, with its counts; ``status=none``: only those with nobody."""
 
     authentication_classes = [TokenAuthentication]
     permission_classes = [IsAuthenticated]
@@ -139,10 +141,23 @@ class CoverageDistrictsApi(APIView):
                 "chamber",
                 str,
                 enum=list(BY_KEY),
-                required=True,
                 description="A chamber (cd, sldu, sldl) or a local layer (unsd, elsd, scsd: school boards; "
                 "place, cousub: councils; county: county offices). Local units are the governing ones; "
-                "their candidates are those who would run for the unit's office.",
+                "their candidates are those who would run for the unit's office. Give chamber or lens.",
+            ),
+            OpenApiParameter(
+                "lens",
+                str,
+                enum=list(LENS_BY_KEY),
+                description="Every layer of a local lens: school_board (unsd, elsd, scsd), council (place, "
+                "cousub), county. Give chamber or lens.",
+            ),
+            OpenApiParameter(
+                "status",
+                str,
+                enum=list(STATUSES),
+                description="Only the districts with this status: none (nobody), volunteers (volunteers but no "
+                "candidate), candidate, filed.",
             ),
             *FILTER_PARAMETERS,
         ],
@@ -150,6 +165,8 @@ class CoverageDistrictsApi(APIView):
             200: inline_serializer(
                 "CoverageDistrict",
                 {
+                    "layer": serializers.ChoiceField(choices=LAYER_CHOICES, help_text="The district's layer."),
+                    "state": serializers.CharField(help_text="USPS code of the state."),
                     "geoid": serializers.CharField(),
                     "ocd_id": serializers.CharField(),
                     "name": serializers.CharField(),
@@ -170,12 +187,19 @@ class CoverageDistrictsApi(APIView):
     )
     def get(self, request):
         filters, errors = CoverageFilters.from_query(request.query_params)
-        chamber = request.query_params.get("chamber")
-        if chamber not in BY_KEY:
-            errors.setdefault("chamber", []).append(f"Choose one of {', '.join(BY_KEY)}.")
+        layers = layers_asked(request.query_params, errors)
+        status = status_asked(request.query_params, errors)
+        if not layers and not errors:
+            errors["chamber"] = [f"Give a chamber or a local layer ({', '.join(BY_KEY)}), or a lens."]
         if errors:
             return Response({"errors": errors}, status=400)
-        rows = coverage.district_rows(
-            scope=request.user.scope, filters=filters, layer_key=chamber, fields=("ocd_id", "name")
+        return Response(
+            [
+                {"layer": key, **{field: row[field] for field in DISTRICT_KEYS}}
+                for key in layers
+                for row in coverage.district_rows(
+                    scope=request.user.scope, filters=filters, layer_key=key, fields=("ocd_id", "name")
+                )
+                if status is None or row["status"] == status
+            ]
         )
-        return Response([{key: row[key] for key in DISTRICT_KEYS} for row in rows])

@@ -276,13 +276,21 @@ def test_the_sign_ups_api_answers_a_bad_layer_with_a_field_error(vt_organizer):
     assert alone.status_code == 400 and list(alone.json()["errors"]) == ["district"]
 
 
-def test_the_finder_tells_a_supporter_their_county_town_village_and_school_district(vermont, client):
+def test_the_finder_and_public_api_tell_a_supporter_their_county_town_village_and_school_district(vermont, client):
     lat, lng = tiger.MAPLE_JUNCTION
 
     page = re.sub(
         r"\s+", " ", re.sub(r"<[^>]+>", " ", client.post("/find/", {"lat": lat, "lng": lng}).content.decode())
     )
 
+    api = client.get(f"/api/v1/public/districts/?lat={lat}&lng={lng}").json()
+
+    assert [(unit["layer"], unit["name"]) for unit in api["local"]] == [
+        ("county", "Lamoille Test County"),
+        ("cousub", "Maple town"),
+        ("place", "Maple Junction village"),
+        ("unsd", "Maple Unified School District"),
+    ]
     assert "Your local governments" in page
     for label, name in (
         ("County or equivalent", "Lamoille Test County"),
@@ -291,3 +299,29 @@ def test_the_finder_tells_a_supporter_their_county_town_village_and_school_distr
         ("Unified school district", "Maple Unified School District"),
     ):
         assert f"{label}: {name}" in page
+
+
+def test_an_organizer_lists_the_school_boards_of_a_state_that_have_nobody(vermont, vt_organizer):
+    placed(tiger.MAPLE_JUNCTION, offices=["school_board"])
+    nobody = "lens=school_board&state=VT&status=none"
+
+    rows = api_for(vt_organizer).get(f"/api/v1/coverage/districts/?{nobody}").json()
+    exported = csv_rows(client_for(vt_organizer).get(f"/organize/export/districts.csv?{nobody}"))
+
+    assert [(row["layer"], row["state"], row["name"]) for row in rows] == [
+        ("elsd", "VT", "Birch Elementary School District"),
+        ("scsd", "VT", "Birch Union High School District"),
+    ]
+    assert [(row["chamber"], row["name"]) for row in exported] == [(row["layer"], row["name"]) for row in rows]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("lens=ward", "lens"), ("lens=county&chamber=county", "lens"), ("chamber=unsd&status=empty", "status")],
+)
+def test_a_bad_lens_or_status_is_a_400_with_a_field_error(vt_organizer, query, field):
+    api = api_for(vt_organizer).get(f"/api/v1/coverage/districts/?{query}")
+    export = client_for(vt_organizer).get(f"/organize/export/districts.csv?{query}")
+
+    assert (api.status_code, list(api.json()["errors"])) == (400, [field])
+    assert (export.status_code, list(export.json()["errors"])) == (400, [field])
