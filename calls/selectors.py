@@ -3,7 +3,7 @@
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 
-from districts.models import District
+from districts.models import District, LocalLayer
 from signups.models import Office, SignUp, Skill
 
 from .models import REACHED, Call, CallTeam, Outcome, Prospect, ProspectStatus, TeamMember
@@ -42,7 +42,9 @@ def person_card(call: Call) -> dict:
     )
     zone = Prospect.objects.filter(pk=signup.pk).values_list("time_zone", flat=True).first() or ""
     offices = [Office(o).label if o in Office.values else o for o in signup.offices]
-    return {"signup": signup, "offices": offices, "earlier": earlier, "time_zone": zone}
+    # Their county, town or city and school districts: where a school board or council hopeful would run.
+    local = [unit for unit in (getattr(signup, layer) for layer in LocalLayer.values) if unit is not None]
+    return {"signup": signup, "offices": offices, "local": local, "earlier": earlier, "time_zone": zone}
 
 
 def team_members(team: CallTeam):
