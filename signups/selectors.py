@@ -6,15 +6,15 @@ from operator import or_
 from django.db.models import Q
 
 from accounts.scope import Scope
-from districts.models import District, ZipCode
+from districts.models import Chamber, District, ZipCode
 from districts.selectors import district_lookup
 
-from .models import DISTRICT_LAYERS, SignUp
+from .models import SignUp
 
 
 def signup_list(*, user, filters: dict):
     """Sign-ups for the organizer API, filtered by validated ``kind``, ``state``, ``district`` (a GEOID
-    of the ``layer`` given, else of any layer: chambers and local units), ``confirmed`` (bool),
+    of the ``layer`` given, else of any chamber), ``confirmed`` (bool),
     ``location_quality`` and ``since`` (aware datetime)."""
     qs = SignUp.objects.visible_to(Scope.of(user)).with_districts().order_by("-created_at", "-pk")
     kind = filters.get("kind")
@@ -25,7 +25,10 @@ def signup_list(*, user, filters: dict):
     if state := filters.get("state"):
         qs = qs.filter(state=state)
     if geoid := filters.get("district"):
-        layers = [filters["layer"]] if filters.get("layer") else DISTRICT_LAYERS
+        # Without ``layer`` the chambers, as before the local layers: a county GEOID such as 36075
+        # (Oswego County) equals an Assembly district's, and a client asking for that district
+        # must not start receiving the county's people.
+        layers = [filters["layer"]] if filters.get("layer") else Chamber.values
         # A sign-up points at the current unit of each layer: match by the units' ids (found by the
         # GEOID index), not by a join per layer.
         units = District.objects.filter(geoid=geoid, chamber__in=layers).values("pk")

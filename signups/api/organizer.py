@@ -26,14 +26,14 @@ class SignUpFilterSerializer(serializers.Serializer):
         required=False,
         help_text="Census GEOID of a district or local unit the people are assigned to: '3612' (a congressional "
         "district), '36001' (a state senate or house district, or a county), '3651000' (a city), '3620580' (a "
-        "school district). Matches any layer unless `layer` is given.",
+        "school district). A district of any chamber unless `layer` is given (a local unit needs it).",
     )
     layer = serializers.ChoiceField(
         choices=LAYER_CHOICES,
         required=False,
         help_text="The layer of `district`: a chamber (cd, sldu, sldl) or a local layer (county, cousub, place, "
-        "unsd, elsd, scsd). GEOIDs of different layers can be equal (state senate district 36001 and Albany "
-        "County 36001): give the layer to ask for one.",
+        "unsd, elsd, scsd). GEOIDs of different layers can be equal (Assembly district 36075 and Oswego "
+        "County 36075): without `layer`, `district` is a chamber's district, as before the local layers.",
     )
     confirmed = serializers.BooleanField(required=False, allow_null=True, default=None)
     since = serializers.DateTimeField(required=False, help_text="Created at or after (ISO 8601).")

@@ -253,6 +253,8 @@ def test_the_sign_ups_api_filters_by_a_county_in_the_organizers_states_only(verm
     rows = api_for(vt_organizer).get("/api/v1/signups/?layer=county&district=50901&kind=run").json()
     city = api_for(vt_organizer).get("/api/v1/signups/?layer=place&district=5044200").json()
     elsewhere = api_for(TotpOrganizerFactory(states=["NY"])).get("/api/v1/signups/?layer=county&district=50901")
+    # Without a layer a GEOID is a chamber's district, as before the local layers.
+    chambers_only = api_for(vt_organizer).get("/api/v1/signups/?district=50901").json()
 
     assert len(rows) == 2 and lamoille.pk in {row["id"] for row in rows}
     (person,) = city
@@ -264,6 +266,7 @@ def test_the_sign_ups_api_filters_by_a_county_in_the_organizers_states_only(verm
     )
     assert local["school_districts"][0]["geoid"] == "5000010"
     assert elsewhere.status_code == 200 and elsewhere.json() == []
+    assert chambers_only == []
 
 
 def test_the_sign_ups_api_answers_a_bad_layer_with_a_field_error(vt_organizer):
