@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET
 import coverage
 from accounts.access import organizer_required
 from coverage import HEADLINE, CoverageFilters
-from coverage.layers import layers_asked
+from coverage.layers import BY_KEY, layers_asked
 from coverage.rules import status_asked
 from districts.models import LocalLayer
 from pipeline.models import Stage
@@ -148,9 +148,11 @@ def _stamp() -> str:
 def people_csv(request):
     """The people of the current view (the dashboard's filters; one district with ``chamber`` + ``district``)."""
     filters, errors = CoverageFilters.from_query(request.GET)
+    chamber, geoid = request.GET.get("chamber"), request.GET.get("district")
+    if geoid and chamber not in BY_KEY:
+        errors.setdefault("chamber", []).append(f"Give the district's layer: one of {', '.join(BY_KEY)}.")
     if errors:
         return _bad_filters(errors)
-    chamber, geoid = request.GET.get("chamber"), request.GET.get("district")
     if geoid:
         district = coverage.coverage_district(
             scope=request.user.scope, filters=filters, layer_key=chamber or "", geoid=geoid

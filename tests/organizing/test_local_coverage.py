@@ -328,3 +328,10 @@ def test_a_bad_lens_or_status_is_a_400_with_a_field_error(vt_organizer, query, f
 
     assert (api.status_code, list(api.json()["errors"])) == (400, [field])
     assert (export.status_code, list(export.json()["errors"])) == (400, [field])
+
+
+@pytest.mark.parametrize("query", ["chamber=ward&district=50901", "district=50901"])
+def test_one_units_people_csv_without_a_known_layer_is_a_400_naming_chamber(vt_organizer, query):
+    response = client_for(vt_organizer).get(f"/organize/export/people.csv?{query}")
+
+    assert (response.status_code, list(response.json()["errors"])) == (400, ["chamber"])
