@@ -128,6 +128,53 @@ class CoverageApi(APIView):
         )
 
 
+DISTRICT_PARAMETERS = [
+    OpenApiParameter(
+        "chamber",
+        str,
+        enum=list(BY_KEY),
+        description="A chamber (cd, sldu, sldl) or a local layer (unsd, elsd, scsd: school boards; "
+        "place, cousub: councils; county: county offices). Local units are the governing ones; "
+        "their candidates are those who would run for the unit's office. Give chamber or lens.",
+    ),
+    OpenApiParameter(
+        "lens",
+        str,
+        enum=list(LENS_BY_KEY),
+        description="Every layer of a local lens: school_board (unsd, elsd, scsd), council (place, "
+        "cousub), county. Give chamber or lens.",
+    ),
+    OpenApiParameter(
+        "status",
+        str,
+        enum=list(STATUSES),
+        description="Only the districts with this status: none (nobody), volunteers (volunteers but no "
+        "candidate), candidate, filed.",
+    ),
+    *FILTER_PARAMETERS,
+]
+DISTRICT_ROWS = inline_serializer(
+    "CoverageDistrict",
+    {
+        "layer": serializers.ChoiceField(choices=LAYER_CHOICES, help_text="The district's layer."),
+        "state": serializers.CharField(help_text="USPS code of the state."),
+        "geoid": serializers.CharField(),
+        "ocd_id": serializers.CharField(),
+        "name": serializers.CharField(),
+        "candidates": serializers.IntegerField(help_text="Would-be candidates in the district."),
+        "filed": serializers.IntegerField(
+            help_text="Of these, candidates who have filed, are on the ballot, won or lost."
+        ),
+        "volunteers": serializers.IntegerField(help_text="Volunteers in the district."),
+        "status": serializers.ChoiceField(
+            choices=["none", "volunteers", "candidate", "filed"],
+            help_text="filed, else candidate when covered, else volunteers, else none.",
+        ),
+    },
+    many=True,
+)
+
+
 class CoverageDistrictsApi(APIView):
     """Every district of one chamber, governing unit of one local layer, or unit of one local lens (its
     layers') in the organizer's states, with its counts; ``status=none``: only those with nobody."""
@@ -135,56 +182,7 @@ class CoverageDistrictsApi(APIView):
     authentication_classes = [TokenAuthentication]
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "chamber",
-                str,
-                enum=list(BY_KEY),
-                description="A chamber (cd, sldu, sldl) or a local layer (unsd, elsd, scsd: school boards; "
-                "place, cousub: councils; county: county offices). Local units are the governing ones; "
-                "their candidates are those who would run for the unit's office. Give chamber or lens.",
-            ),
-            OpenApiParameter(
-                "lens",
-                str,
-                enum=list(LENS_BY_KEY),
-                description="Every layer of a local lens: school_board (unsd, elsd, scsd), council (place, "
-                "cousub), county. Give chamber or lens.",
-            ),
-            OpenApiParameter(
-                "status",
-                str,
-                enum=list(STATUSES),
-                description="Only the districts with this status: none (nobody), volunteers (volunteers but no "
-                "candidate), candidate, filed.",
-            ),
-            *FILTER_PARAMETERS,
-        ],
-        responses={
-            200: inline_serializer(
-                "CoverageDistrict",
-                {
-                    "layer": serializers.ChoiceField(choices=LAYER_CHOICES, help_text="The district's layer."),
-                    "state": serializers.CharField(help_text="USPS code of the state."),
-                    "geoid": serializers.CharField(),
-                    "ocd_id": serializers.CharField(),
-                    "name": serializers.CharField(),
-                    "candidates": serializers.IntegerField(help_text="Would-be candidates in the district."),
-                    "filed": serializers.IntegerField(
-                        help_text="Of these, candidates who have filed, are on the ballot, won or lost."
-                    ),
-                    "volunteers": serializers.IntegerField(help_text="Volunteers in the district."),
-                    "status": serializers.ChoiceField(
-                        choices=["none", "volunteers", "candidate", "filed"],
-                        help_text="filed, else candidate when covered, else volunteers, else none.",
-                    ),
-                },
-                many=True,
-            ),
-            400: ErrorsSerializer,
-        },
-    )
+    @extend_schema(parameters=DISTRICT_PARAMETERS, responses={200: DISTRICT_ROWS, 400: ErrorsSerializer})
     def get(self, request):
         filters, errors = CoverageFilters.from_query(request.query_params)
         layers = layers_asked(request.query_params, errors)

@@ -63,8 +63,7 @@ def volunteer_matches(*, scope: Scope, candidate: SignUp, chamber: str = "sldl",
     district = getattr(candidate, chamber)
     wanted = list(getattr(getattr(candidate, "candidacy", None), "skills_wanted", None) or [])
     if district is not None:
-        # The district's area is read inside the query: the candidate came without it (``with_districts``).
-        # (RawSQL: Django 5.2's distance lookups cannot take a Subquery's params.)
+        # Its area read in the query (the candidate came without it); RawSQL: a Subquery breaks dwithin.
         own_area = RawSQL(  # noqa: S611 - a fixed statement, the id passed as a parameter
             f"SELECT geometry FROM {District._meta.db_table} WHERE id = %s",  # noqa: S608 - our table name
             [district.pk],
