@@ -13,7 +13,7 @@ from accounts.access import ApiTokenAuthentication
 from accounts.models import AuditEvent
 from accounts.services import audit_record
 from berniecrat.api import ErrorsSerializer, PaginatedListMixin
-from districts.api import district_payload
+from districts.api import units_payload
 from districts.models import District
 from districts.states import BY_USPS
 
@@ -191,7 +191,7 @@ def call_payload(call: Call, *, caller) -> dict:
             "offices": list(signup.offices),
             "timeframe": signup.timeframe,
             "statement": signup.statement,
-            "districts": {c: district_payload(getattr(signup, c)) for c in ("cd", "sldu", "sldl")},
+            "districts": units_payload(signup),
             "time_zone": card["time_zone"],
         },
         "earlier_calls": card["earlier"],

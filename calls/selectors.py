@@ -3,7 +3,7 @@
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 
-from districts.models import District
+from districts.models import District, LocalLayer
 from signups.models import Office, SignUp, Skill
 
 from .models import REACHED, Call, CallTeam, Outcome, Prospect, ProspectStatus, TeamMember
@@ -33,7 +33,7 @@ def call_for_caller(*, caller, team: CallTeam, call_id: int) -> Call | None:
 def person_card(call: Call) -> dict:
     """What a caller sees of the person of their call: contact, districts, what they signed up for,
     and the earlier calls' notes on them (any team's), newest first."""
-    signup = SignUp.objects.select_related("cd", "sldu", "sldl").get(pk=call.signup_id)
+    signup = SignUp.objects.with_districts().get(pk=call.signup_id)
     earlier = list(
         Call.objects.filter(signup_id=signup.pk, finished_at__isnull=False)
         .exclude(pk=call.pk)
@@ -42,7 +42,9 @@ def person_card(call: Call) -> dict:
     )
     zone = Prospect.objects.filter(pk=signup.pk).values_list("time_zone", flat=True).first() or ""
     offices = [Office(o).label if o in Office.values else o for o in signup.offices]
-    return {"signup": signup, "offices": offices, "earlier": earlier, "time_zone": zone}
+    # Their county, town or city and school districts: where a school board or council hopeful would run.
+    local = [unit for unit in (getattr(signup, layer) for layer in LocalLayer.values) if unit is not None]
+    return {"signup": signup, "offices": offices, "local": local, "earlier": earlier, "time_zone": zone}
 
 
 def team_members(team: CallTeam):

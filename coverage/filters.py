@@ -175,7 +175,9 @@ class CoverageFilters:
             return {}
         loaded = {}  # vintage -> {chamber: is_current}
         for chamber, vintage, is_current in (
-            # Only the chambers' vintages: local layers (counties, places, ...) have no coverage lens yet.
+            # Only the chambers' vintages: a vintage redraws the legislative maps, and the local
+            # lenses count on their current Census layer (a TIGER year such as 2024 can also name
+            # a state chamber's vintage: asking for those maps must not move the counties).
             BoundarySet.objects.filter(vintage__in=values, chamber__in=Chamber.values)
             .values_list("chamber", "vintage", "is_current")
             .distinct()

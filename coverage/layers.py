@@ -110,3 +110,21 @@ LOCAL = tuple(key for lens in LENSES for key in lens.layers)
 def layer(key: str) -> Layer:
     """The layer ``key``; ``KeyError`` for a layer that does not exist (callers validate input first)."""
     return BY_KEY[key]
+
+
+def layers_asked(params, errors: dict[str, list[str]], *, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The layers a district list or export asks for: ``chamber`` (one layer, any of ``LAYERS``) or
+    ``lens`` (a local lens's layers: ``lens=school_board`` is every school district); ``default``
+    when neither is given. A bad or doubled value is added to ``errors`` (``{"parameter": [...]}``)."""
+    chamber, lens = params.get("chamber") or "", params.get("lens") or ""
+    if chamber and lens:
+        errors.setdefault("lens", []).append("Give chamber or lens, not both.")
+    elif chamber and chamber not in BY_KEY:
+        errors.setdefault("chamber", []).append(f"Choose one of {', '.join(BY_KEY)}.")
+    elif lens and lens not in LENS_BY_KEY:
+        errors.setdefault("lens", []).append(f"Choose one of {', '.join(LENS_BY_KEY)}.")
+    elif chamber:
+        return (chamber,)
+    elif lens:
+        return LENS_BY_KEY[lens].layers
+    return default

@@ -16,7 +16,7 @@ from django.db.models import Q
 from accounts.scope import Scope
 from districts.models import District
 from pipeline.models import FILED_STAGES, Stage
-from signups.models import DISTRICT_LAYERS, SignUp
+from signups.models import SignUp
 
 from .filters import CoverageFilters
 from .layers import layer
@@ -102,4 +102,4 @@ def district_signups(*, scope: Scope, filters: CoverageFilters, district: Distri
 
 def signup_for_organizer(*, scope: Scope, pk: int) -> SignUp | None:
     """One sign-up with its districts and local units, if ``scope`` may see it; None otherwise. One query."""
-    return SignUp.objects.visible_to(scope).select_related(*DISTRICT_LAYERS).filter(pk=pk).first()
+    return SignUp.objects.visible_to(scope).with_districts().filter(pk=pk).first()

@@ -15,6 +15,15 @@ NO_STATUS = "none"
 STATUSES = (*(name for name, _count in STATUS_ORDER), NO_STATUS)
 
 
+def status_asked(params, errors: dict[str, list[str]]) -> str | None:
+    """The ``status`` a district list keeps (``status=none``: the districts with nobody), or None for all."""
+    asked = params.get("status") or None
+    if asked is not None and asked not in STATUSES:
+        errors.setdefault("status", []).append(f"Choose one of {', '.join(STATUSES)}.")
+        return None
+    return asked
+
+
 def status(*, candidates: int, filed: int, volunteers: int) -> str:
     """The status of a district with these counts."""
     counts = {"candidates": candidates, "filed": filed, "volunteers": volunteers}

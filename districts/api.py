@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 from berniecrat.api import ErrorsSerializer
 
 from .layers import LOCAL_LAYERS
-from .models import LocalLayer
+from .models import LAYERS, LocalLayer
 from .selectors import CHAMBERS, district_lookup
 
 
@@ -108,6 +108,12 @@ def lookup_payload(found: dict) -> dict:
         "school_districts": units("school_district"),
     }
     return payload
+
+
+def units_payload(holder) -> dict:
+    """``DistrictsSerializer``'s output for an object holding its unit of each layer as an attribute
+    (a sign-up's assigned districts and local units)."""
+    return lookup_payload({layer: getattr(holder, layer) for layer in LAYERS})
 
 
 class DistrictLookupApi(APIView):

@@ -17,7 +17,9 @@ import coverage
 from accounts.access import ApiTokenAuthentication
 from berniecrat.api import ErrorsSerializer
 from coverage import CoverageFilters
-from coverage.layers import BY_KEY, LENSES
+from coverage.layers import BY_KEY, LENS_BY_KEY, LENSES, layers_asked
+from coverage.rules import STATUSES, status_asked
+from districts.models import LAYER_CHOICES
 
 FILTER_PARAMETERS = [
     OpenApiParameter("kind", str, enum=["run", "volunteer"], description="Count only candidates or volunteers."),
@@ -63,7 +65,7 @@ LENSES_HELP = (
     "would run for its office; totals count governing units only (no census-designated places or "
     "statistical areas)."
 )
-DISTRICT_KEYS = ("geoid", "ocd_id", "name", "candidates", "filed", "volunteers", "status")
+DISTRICT_KEYS = ("state", "geoid", "ocd_id", "name", "candidates", "filed", "volunteers", "status")
 
 
 class CoverageApi(APIView):
@@ -126,56 +128,76 @@ class CoverageApi(APIView):
         )
 
 
+DISTRICT_PARAMETERS = [
+    OpenApiParameter(
+        "chamber",
+        str,
+        enum=list(BY_KEY),
+        description="A chamber (cd, sldu, sldl) or a local layer (unsd, elsd, scsd: school boards; "
+        "place, cousub: councils; county: county offices). Local units are the governing ones; "
+        "their candidates are those who would run for the unit's office. Give chamber or lens.",
+    ),
+    OpenApiParameter(
+        "lens",
+        str,
+        enum=list(LENS_BY_KEY),
+        description="Every layer of a local lens: school_board (unsd, elsd, scsd), council (place, "
+        "cousub), county. Give chamber or lens.",
+    ),
+    OpenApiParameter(
+        "status",
+        str,
+        enum=list(STATUSES),
+        description="Only the districts with this status: none (nobody), volunteers (volunteers but no "
+        "candidate), candidate, filed.",
+    ),
+    *FILTER_PARAMETERS,
+]
+DISTRICT_ROWS = inline_serializer(
+    "CoverageDistrict",
+    {
+        "layer": serializers.ChoiceField(choices=LAYER_CHOICES, help_text="The district's layer."),
+        "state": serializers.CharField(help_text="USPS code of the state."),
+        "geoid": serializers.CharField(),
+        "ocd_id": serializers.CharField(),
+        "name": serializers.CharField(),
+        "candidates": serializers.IntegerField(help_text="Would-be candidates in the district."),
+        "filed": serializers.IntegerField(
+            help_text="Of these, candidates who have filed, are on the ballot, won or lost."
+        ),
+        "volunteers": serializers.IntegerField(help_text="Volunteers in the district."),
+        "status": serializers.ChoiceField(
+            choices=["none", "volunteers", "candidate", "filed"],
+            help_text="filed, else candidate when covered, else volunteers, else none.",
+        ),
+    },
+    many=True,
+)
+
+
 class CoverageDistrictsApi(APIView):
-    """Every district of one chamber (or governing unit of one local layer) in the organizer's states,
-    with its counts."""
+    """Every district of one chamber, governing unit of one local layer, or unit of one local lens (its
+    layers') in the organizer's states, with its counts; ``status=none``: only those with nobody."""
 
     authentication_classes = [ApiTokenAuthentication]
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "chamber",
-                str,
-                enum=list(BY_KEY),
-                required=True,
-                description="A chamber (cd, sldu, sldl) or a local layer (unsd, elsd, scsd: school boards; "
-                "place, cousub: councils; county: county offices). Local units are the governing ones; "
-                "their candidates are those who would run for the unit's office.",
-            ),
-            *FILTER_PARAMETERS,
-        ],
-        responses={
-            200: inline_serializer(
-                "CoverageDistrict",
-                {
-                    "geoid": serializers.CharField(),
-                    "ocd_id": serializers.CharField(),
-                    "name": serializers.CharField(),
-                    "candidates": serializers.IntegerField(help_text="Would-be candidates in the district."),
-                    "filed": serializers.IntegerField(
-                        help_text="Of these, candidates who have filed, are on the ballot, won or lost."
-                    ),
-                    "volunteers": serializers.IntegerField(help_text="Volunteers in the district."),
-                    "status": serializers.ChoiceField(
-                        choices=["none", "volunteers", "candidate", "filed"],
-                        help_text="filed, else candidate when covered, else volunteers, else none.",
-                    ),
-                },
-                many=True,
-            ),
-            400: ErrorsSerializer,
-        },
-    )
+    @extend_schema(parameters=DISTRICT_PARAMETERS, responses={200: DISTRICT_ROWS, 400: ErrorsSerializer})
     def get(self, request):
         filters, errors = CoverageFilters.from_query(request.query_params)
-        chamber = request.query_params.get("chamber")
-        if chamber not in BY_KEY:
-            errors.setdefault("chamber", []).append(f"Choose one of {', '.join(BY_KEY)}.")
+        layers = layers_asked(request.query_params, errors)
+        status = status_asked(request.query_params, errors)
+        if not layers and not errors:
+            errors["chamber"] = [f"Give a chamber or a local layer ({', '.join(BY_KEY)}), or a lens."]
         if errors:
             return Response({"errors": errors}, status=400)
-        rows = coverage.district_rows(
-            scope=request.user.scope, filters=filters, layer_key=chamber, fields=("ocd_id", "name")
+        return Response(
+            [
+                {"layer": key, **{field: row[field] for field in DISTRICT_KEYS}}
+                for key in layers
+                for row in coverage.district_rows(
+                    scope=request.user.scope, filters=filters, layer_key=key, fields=("ocd_id", "name")
+                )
+                if status is None or row["status"] == status
+            ]
         )
-        return Response([{key: row[key] for key in DISTRICT_KEYS} for row in rows])

@@ -5,7 +5,9 @@ Both take the dashboard's filters from the query string, plus
 * people: ``chamber`` and ``district`` (a GEOID) for one district's people (the
   district page's export), or ``state`` as a filter;
 * districts: ``chamber`` (``cd``, ``sldu``, ``sldl``, or a local layer: ``county``,
-  ``cousub``, ``place``, ``unsd``, ``elsd``, ``scsd``; default the three chambers).
+  ``cousub``, ``place``, ``unsd``, ``elsd``, ``scsd``) or ``lens`` (``school_board``,
+  ``council``, ``county``: its layers); default the three chambers. ``status``
+  (``none``, ``volunteers``, ``candidate``, ``filed``) keeps only those districts.
 
 Rows come from the database in chunks (a server-side cursor) and leave as they
 are written, so an export of 100,000 people never sits in memory. Districts are
@@ -27,7 +29,8 @@ from django.views.decorators.http import require_GET
 import coverage
 from accounts.access import organizer_required
 from coverage import HEADLINE, CoverageFilters
-from coverage.layers import BY_KEY
+from coverage.layers import BY_KEY, layers_asked
+from coverage.rules import status_asked
 from districts.models import LocalLayer
 from pipeline.models import Stage
 
@@ -145,9 +148,11 @@ def _stamp() -> str:
 def people_csv(request):
     """The people of the current view (the dashboard's filters; one district with ``chamber`` + ``district``)."""
     filters, errors = CoverageFilters.from_query(request.GET)
+    chamber, geoid = request.GET.get("chamber"), request.GET.get("district")
+    if geoid and chamber not in BY_KEY:
+        errors.setdefault("chamber", []).append(f"Give the district's layer: one of {', '.join(BY_KEY)}.")
     if errors:
         return _bad_filters(errors)
-    chamber, geoid = request.GET.get("chamber"), request.GET.get("district")
     if geoid:
         district = coverage.coverage_district(
             scope=request.user.scope, filters=filters, layer_key=chamber or "", geoid=geoid
@@ -173,12 +178,10 @@ def districts_csv(request):
     """Per-district counts of the current view: every district of one chamber or local layer (default
     the three chambers); a local layer's governing units, counting candidates for its office."""
     filters, errors = CoverageFilters.from_query(request.GET)
-    chamber = request.GET.get("chamber")
-    if chamber and chamber not in BY_KEY:
-        errors.setdefault("chamber", []).append(f"Choose one of {', '.join(BY_KEY)}.")
+    chambers = layers_asked(request.GET, errors, default=HEADLINE)
+    status = status_asked(request.GET, errors)
     if errors:
         return _bad_filters(errors)
-    chambers = [chamber] if chamber else list(HEADLINE)
     scope = request.user.scope
 
     def rows():
@@ -186,7 +189,8 @@ def districts_csv(request):
         # nationwide export costs a few scans, not a count per district.
         for each in chambers:
             for row in coverage.district_rows(scope=scope, filters=filters, layer_key=each, fields=DISTRICT_FIELDS):
-                yield [each if column == "chamber" else row[column] for column in DISTRICT_COLUMNS]
+                if status is None or row["status"] == status:
+                    yield [each if column == "chamber" else row[column] for column in DISTRICT_COLUMNS]
 
-    name = f"districts-{chamber or 'all'}-{_stamp()}.csv"
+    name = f"districts-{request.GET.get('chamber') or request.GET.get('lens') or 'all'}-{_stamp()}.csv"
     return _stream(name, DISTRICT_COLUMNS, rows())

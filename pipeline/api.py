@@ -10,7 +10,8 @@ from rest_framework.views import APIView
 
 from accounts.access import ApiTokenAuthentication
 from berniecrat.api import ErrorsSerializer, PaginatedListMixin
-from districts.api import DistrictsSerializer, district_payload
+from districts.api import DistrictsSerializer, units_payload
+from districts.models import LAYER_CHOICES
 from signups.models import SignUp, Skill
 
 from . import selectors, services
@@ -70,7 +71,7 @@ class CandidateSerializer(serializers.Serializer):
 
     @extend_schema_field(DistrictsSerializer)
     def get_districts(self, obj) -> dict:
-        return {chamber: district_payload(getattr(obj, chamber)) for chamber in ("cd", "sldu", "sldl")}
+        return units_payload(obj)
 
 
 class CandidateUpdateSerializer(serializers.Serializer):
@@ -152,7 +153,13 @@ class MatchSerializer(serializers.Serializer):
 
 
 class MatchQuery(serializers.Serializer):
-    chamber = serializers.ChoiceField(choices=["cd", "sldu", "sldl"], required=False, default="sldl")
+    chamber = serializers.ChoiceField(
+        choices=LAYER_CHOICES,
+        required=False,
+        default="sldl",
+        help_text="The layer whose units match: a chamber (cd, sldu, sldl) or a local layer (county, cousub, "
+        "place, unsd, elsd, scsd: volunteers in a school board candidate's school district).",
+    )
 
 
 class CandidateMatchesApi(OrganizerApi):

@@ -1,5 +1,6 @@
 """Reads of the pipeline, always within what the organizer may see (their ``Scope``)."""
 
+from django.contrib.gis.db.models import GeometryField
 from django.contrib.gis.db.models.functions import Distance
 from django.db.models import Case, CharField, F, IntegerField, Q, Value, When
 from django.db.models.expressions import RawSQL
@@ -22,7 +23,8 @@ def candidates_visible_to(scope: Scope):
     return (
         SignUp.objects.visible_to(scope)
         .runners()
-        .select_related("candidacy", "candidacy__organizer", "cd", "sldu", "sldl")
+        .with_districts()
+        .select_related("candidacy", "candidacy__organizer")
         .annotate(stage=Coalesce(F("candidacy__stage"), Value(Stage.NEW), output_field=CharField()))
     )
 
@@ -60,15 +62,22 @@ def volunteer_matches(*, scope: Scope, candidate: SignUp, chamber: str = "sldl",
     """
     district = getattr(candidate, chamber)
     wanted = list(getattr(getattr(candidate, "candidacy", None), "skills_wanted", None) or [])
-    neighbours = (
-        District.objects.current()
-        .countable()
-        .filter(chamber=chamber, geometry__dwithin=(district.geometry, NEIGHBOUR_TOLERANCE_DEGREES))
-        .exclude(pk=district.pk)
-        .values("pk")
-        if district is not None
-        else District.objects.none().values("pk")
-    )
+    if district is not None:
+        # Its area read in the query (the candidate came without it); RawSQL: a Subquery breaks dwithin.
+        own_area = RawSQL(  # noqa: S611 - a fixed statement, the id passed as a parameter
+            f"SELECT geometry FROM {District._meta.db_table} WHERE id = %s",  # noqa: S608 - our table name
+            [district.pk],
+            output_field=GeometryField(srid=4326),
+        )
+        neighbours = (
+            District.objects.current()
+            .countable()
+            .filter(chamber=chamber, geometry__dwithin=(own_area, NEIGHBOUR_TOLERANCE_DEGREES))
+            .exclude(pk=district.pk)
+            .values("pk")
+        )
+    else:
+        neighbours = District.objects.none().values("pk")
     field = f"{chamber}_id"
     same = Q(**{field: district.pk}) if district is not None else Q(pk__in=[])
     relation = Case(

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from berniecrat.api import ErrorsSerializer
 from coverage.layers import LENSES
+from districts.models import LocalLayer
 from districts.zipcodes import clean_zip
 
 from .coverage import CHAMBERS, public_snapshot
@@ -131,6 +132,18 @@ _DISTRICT = inline_serializer(
     },
     allow_null=True,
 )
+_LOCAL_UNIT = inline_serializer(
+    "PublicLocalUnit",
+    {
+        "layer": serializers.ChoiceField(choices=LocalLayer.choices, help_text="The Census layer of the unit."),
+        "geoid": serializers.CharField(),
+        "name": serializers.CharField(),
+        "type": serializers.CharField(help_text="What the unit is, as Census names it: 'County', 'town', ..."),
+    },
+    many=True,
+    help_text="The local governments of a point (county, town or city, school districts), county first; "
+    "names only, no status. Empty for a ZIP code: its centre may lie in another town.",
+)
 
 
 class PublicDistrictsApi(APIView):
@@ -156,6 +169,7 @@ class PublicDistrictsApi(APIView):
                 {
                     "quality": serializers.ChoiceField(choices=["point", "zip", "ambiguous", "none"]),
                     **dict.fromkeys(CHAMBERS, _DISTRICT),
+                    "local": _LOCAL_UNIT,
                 },
             ),
             400: ErrorsSerializer,
@@ -181,4 +195,7 @@ class PublicDistrictsApi(APIView):
                     "status": district.status,
                 }
             )
+        answer["local"] = [
+            {"layer": unit.chamber, "geoid": unit.geoid, "name": unit.name, "type": unit.kind} for unit in place.local
+        ]
         return public_response(request._request, _body(answer), content_type=JSON)

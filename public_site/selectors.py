@@ -9,7 +9,7 @@ import dataclasses
 
 from districts.geocoding.census import GeocoderUnavailable
 from districts.geocoding.locate import Location, Quality, locate_address
-from districts.models import ZipCode
+from districts.models import District, LocalLayer, ZipCode
 from districts.selectors import district_lookup
 from districts.zipcodes import zip_lookup
 
@@ -25,6 +25,9 @@ class Place:
     districts: dict
     quality: str
     geocoder_down: bool = False
+    # The local governments of an exact place (county, town or city, school districts: names only,
+    # no status), in ``LocalLayer`` order; none for a ZIP's centre, which may lie in another town.
+    local: tuple[District, ...] = ()
 
     @property
     def found(self) -> bool:
@@ -39,10 +42,22 @@ class Place:
         return [(chamber, self.districts.get(chamber)) for chamber in CHAMBERS]
 
 
-def public_districts_at(*, lat: float, lng: float) -> dict[str, PublicDistrict | None]:
-    """The district of each chamber at a point with its public status (one indexed query; the
-    statuses come from the public snapshot)."""
-    return public_districts_of(district_lookup(lat=lat, lng=lng))
+def local_units_of(found: dict) -> tuple[District, ...]:
+    """The governing local units of a lookup (``district_lookup``'s answer), county first."""
+    return tuple(found[layer] for layer in LocalLayer.values if found.get(layer) is not None)
+
+
+def _place_at(*, lat: float, lng: float, quality: str, geocoder_down: bool = False) -> Place:
+    """The districts at a point with their public statuses (one indexed query; the statuses come
+    from the public snapshot), and its local governments when the point is exact."""
+    found = district_lookup(lat=lat, lng=lng)
+    exact = quality in ("point", Quality.STREET.value)
+    return Place(
+        districts=public_districts_of(found),
+        quality=quality,
+        geocoder_down=geocoder_down,
+        local=local_units_of(found) if exact else (),
+    )
 
 
 def public_districts_of(found: dict) -> dict[str, PublicDistrict | None]:
@@ -69,15 +84,11 @@ def public_districts_of(found: dict) -> dict[str, PublicDistrict | None]:
 def _place(location: Location, *, geocoder_down: bool = False) -> Place:
     if location.lat is None or location.lng is None:
         return Place(districts=dict.fromkeys(CHAMBERS), quality=Quality.NONE.value, geocoder_down=geocoder_down)
-    return Place(
-        districts=public_districts_at(lat=location.lat, lng=location.lng),
-        quality=location.quality.value,
-        geocoder_down=geocoder_down,
-    )
+    return _place_at(lat=location.lat, lng=location.lng, quality=location.quality.value, geocoder_down=geocoder_down)
 
 
 def place_at_point(*, lat: float, lng: float) -> Place:
-    return Place(districts=public_districts_at(lat=lat, lng=lng), quality="point")
+    return _place_at(lat=lat, lng=lng, quality="point")
 
 
 def place_at_zip(*, zip_row: ZipCode | None = None, zip_code: str = "") -> Place:

@@ -27,13 +27,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 from berniecrat import ratelimit
 from berniecrat.middleware import mark_personal, personal_data
 from coverage.layers import LENSES
+from districts.models import LocalLayer
 from districts.states import BY_USPS
 from signups import thanks as thanks_cookie
 
 from .coverage import CHAMBERS, Snapshot, public_map_bounds, public_snapshot
 from .forms import FindForm
 from .http import memoized, public_response
-from .selectors import Place, place_at_address, place_at_point, place_at_zip, public_districts_of
+from .selectors import Place, local_units_of, place_at_address, place_at_point, place_at_zip, public_districts_of
 from .share import SHARE_SECONDS, share_chamber, share_image
 
 HTML = "text/html; charset=utf-8"
@@ -57,6 +58,11 @@ def place_rows(place: Place) -> list[dict]:
         {"chamber": c, "label": CHAMBER_LABELS[c], "district": d, "status_label": STATUS_LABELS[d.status] if d else ""}
         for c, d in place.ordered()
     ]
+
+
+def local_rows(units) -> list[dict]:
+    """Local governments as templates/public/includes/_local.html lists them: their kind, their name."""
+    return [{"label": LocalLayer(unit.chamber).label, "name": unit.name} for unit in units]
 
 
 def _absolute(path: str) -> str:
@@ -257,6 +263,7 @@ def find(request):
     context |= {
         "place": place,
         "rows": place_rows(place),
+        "local_rows": local_rows(place.local),
         "prefill": _prefill(form, place),
         "state_url": next(
             (reverse("public:state", kwargs={"state": d.state.lower()}) for d in place.districts.values() if d), None
@@ -309,4 +316,6 @@ def thanks(request):
         return redirect("signups:run")
     found = submitted["location_districts"]
     rows = place_rows(Place(districts=public_districts_of(found), quality="point")) if found else []
-    return render(request, "public/thanks.html", {**submitted, "rows": rows})
+    # A ZIP's centre may lie in another town or school district: local units only for a map point.
+    local = local_rows(local_units_of(found)) if found and not submitted["from_zip"] else []
+    return render(request, "public/thanks.html", {**submitted, "rows": rows, "local_rows": local})

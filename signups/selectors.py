@@ -1,18 +1,22 @@
 """Reads of sign-ups for organizers, always limited to what they may see (``SignUp.objects.visible_to``)."""
 
+from functools import reduce
+from operator import or_
+
 from django.db.models import Q
 
 from accounts.scope import Scope
-from districts.models import ZipCode
+from districts.models import Chamber, District, ZipCode
 from districts.selectors import district_lookup
 
 from .models import SignUp
 
 
 def signup_list(*, user, filters: dict):
-    """Sign-ups for the organizer API, filtered by validated ``kind``, ``state``, ``district``
-    (any chamber's GEOID), ``confirmed`` (bool), ``location_quality`` and ``since`` (aware datetime)."""
-    qs = SignUp.objects.visible_to(Scope.of(user)).select_related("cd", "sldu", "sldl").order_by("-created_at", "-pk")
+    """Sign-ups for the organizer API, filtered by validated ``kind``, ``state``, ``district`` (a GEOID
+    of the ``layer`` given, else of any chamber), ``confirmed`` (bool),
+    ``location_quality`` and ``since`` (aware datetime)."""
+    qs = SignUp.objects.visible_to(Scope.of(user)).with_districts().order_by("-created_at", "-pk")
     kind = filters.get("kind")
     if kind == "run":
         qs = qs.runners()
@@ -21,7 +25,14 @@ def signup_list(*, user, filters: dict):
     if state := filters.get("state"):
         qs = qs.filter(state=state)
     if geoid := filters.get("district"):
-        qs = qs.filter(Q(cd__geoid=geoid) | Q(sldu__geoid=geoid) | Q(sldl__geoid=geoid))
+        # Without ``layer`` the chambers, as before the local layers: a county GEOID such as 36075
+        # (Oswego County) equals an Assembly district's, and a client asking for that district
+        # must not start receiving the county's people.
+        layers = [filters["layer"]] if filters.get("layer") else Chamber.values
+        # A sign-up points at the current unit of each layer: match by the units' ids (found by the
+        # GEOID index), not by a join per layer.
+        units = District.objects.filter(geoid=geoid, chamber__in=layers).values("pk")
+        qs = qs.filter(reduce(or_, (Q(**{f"{layer}__in": units}) for layer in layers)))
     if filters.get("confirmed") is True:
         qs = qs.confirmed()
     elif filters.get("confirmed") is False:

@@ -263,7 +263,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # One schema component per choice set, however many fields use it.
-    "ENUM_NAME_OVERRIDES": {"SkillEnum": "signups.models.Skill", "StageEnum": "pipeline.models.Stage"},
+    "ENUM_NAME_OVERRIDES": {
+        "SkillEnum": "signups.models.Skill",
+        "StageEnum": "pipeline.models.Stage",
+        # Every layer (chambers, then local), and the local ones: named once for every API that takes them.
+        "LayerEnum": "districts.models.LAYER_CHOICES",
+        "LocalLayerEnum": "districts.models.LocalLayer",
+    },
     # One URL served by a view per method (berniecrat.api.by_method): each described as itself.
     "PREPROCESSING_HOOKS": ["berniecrat.api.split_by_method"],
 }

@@ -29,7 +29,8 @@ from rest_framework.views import APIView
 from berniecrat import ratelimit
 from berniecrat.api import AcceptLanguageMixin, ErrorsSerializer, StrictJSONParser
 from berniecrat.middleware import mark_personal
-from districts.api import DistrictsSerializer, district_payload
+from districts.api import DistrictsSerializer, lookup_payload
+from districts.models import Chamber
 
 from .. import validation
 from ..models import BallotLine, HelpScope, Language, Office, Skill, Source, Timeframe
@@ -106,8 +107,9 @@ class SignUpReceivedSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["received"], help_text="Always 'received'; an email follows.")
     districts = DistrictsSerializer(
         allow_null=True,
-        help_text="Districts of the submitted map point, or of the ZIP code's centre when the ZIP lies in one "
-        "congressional district; null otherwise. Nothing about any stored person.",
+        help_text="Districts and local governments of the submitted map point, or the districts of the ZIP "
+        "code's centre when the ZIP lies in one congressional district (then no local governments: the centre "
+        "may lie in another town); null otherwise. Nothing about any stored person.",
     )
 
 
@@ -234,9 +236,8 @@ class SignUpIntakeApi(AcceptLanguageMixin, APIView):
             partner=partner or "",
         )
         found = location_districts(point=point, zip_row=zip_row)
-        body = {
-            "status": "received",
-            # The three chambers of the schema (the lookup also knows local layers).
-            "districts": {c: district_payload(found[c]) for c in ("cd", "sldu", "sldl")} if found is not None else None,
-        }
+        if found is not None and point is None:
+            # A ZIP's centre may lie in another town or school district: its local units are not told.
+            found = {chamber: found[chamber] for chamber in Chamber.values}
+        body = {"status": "received", "districts": lookup_payload(found) if found is not None else None}
         return Response(body, status=status.HTTP_202_ACCEPTED)

@@ -95,6 +95,13 @@ class SignUpQuerySet(ScopedQuerySet, EmailQuerySet):
     def runners(self):
         return self.filter(wants_to_run=True)
 
+    def with_districts(self):
+        """With the unit of every layer (``DISTRICT_LAYERS``) in the same query, without their areas
+        and source attributes: what a list or a card shows of them, not megabytes of polygons."""
+        return self.select_related(*DISTRICT_LAYERS).defer(
+            *(f"{layer}__{field}" for layer in DISTRICT_LAYERS for field in ("geometry", "attributes"))
+        )
+
     def volunteers(self):
         return self.filter(wants_to_volunteer=True)
 

@@ -10,6 +10,7 @@ from calls.emails import invitation_token
 from calls.models import Call, CallTeam, Outcome, TeamMember
 from calls.rendering import script_html
 from calls.services import queue, teams
+from districts.models import District
 from pipeline.models import Candidacy, Stage
 from signups import outbox
 from signups.models import OutboxEmail
@@ -45,7 +46,10 @@ def test_calling_page_needs_login_and_a_second_factor(team, organizer):
 def test_caller_sees_only_the_person_they_call_and_it_is_audited(organizer, ny_house):
     team = make_team(organizer, script="Hello **there** <script>alert(1)</script>", sms_template="Hi {first_name}!")
     caller = make_caller(team, organizer)
-    called = person(ny_house[1], first_name="Dolores", last_name="Huerta", statement="Schools first.")
+    kings = District.objects.current().get(chamber="county", geoid="36047")
+    called = person(
+        ny_house[1], first_name="Dolores", last_name="Huerta", statement="Schools first.", county_id=kings.pk
+    )
     other = person(ny_house[0], first_name="Cesar", last_name="Chavez", stage="contacted", days_ago=30)
     client = client_for(caller)
     page = client.get(call_url(team)).content.decode()
@@ -55,6 +59,7 @@ def test_caller_sees_only_the_person_they_call_and_it_is_audited(organizer, ny_h
     page = client.get(call_url(team)).content.decode()
     assert "Dolores Huerta" in page and f'href="tel:+{called.phone}"' in page
     assert "Schools first." in page and ny_house[1].name in page
+    assert "<dd>Kings</dd>" in page  # their county: where a county office hopeful would run
     assert "Chavez" not in page and other.phone not in page
     assert "<strong>there</strong>" in page and "<script>alert" not in page
     assert f"sms:+{called.phone}?&amp;body=Hi%20Dolores%21" in page

@@ -52,6 +52,8 @@ def test_districts_of_a_chamber_with_counts(api):
     data = response.json()
     assert len(data) == 150
     assert data[0] == {
+        "layer": "sldl",
+        "state": "NY",
         "geoid": house[0].geoid,
         "ocd_id": house[0].ocd_id,
         "name": house[0].name,

@@ -236,3 +236,101 @@ def test_a_county_page_lists_its_would_be_county_officers_and_volunteers_not_oth
 
     listed = {person.pk for person in page.context["page"]}
     assert listed == {officer.pk, helper.pk}
+
+
+def api_for(organizer) -> APIClient:
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_key(organizer)}")
+    return api
+
+
+def test_the_sign_ups_api_filters_by_a_county_in_the_organizers_states_only(vermont, vt_organizer):
+    lamoille = placed(tiger.MAPLE_JUNCTION, offices=["school_board"])
+    placed(tiger.PINE)  # Orleans Test County
+    placed(tiger.BIRCH)  # Lamoille too, but asked for by its city below
+
+    rows = api_for(vt_organizer).get("/api/v1/signups/?layer=county&district=50901&kind=run").json()
+    city = api_for(vt_organizer).get("/api/v1/signups/?layer=place&district=5044200").json()
+    elsewhere = api_for(TotpOrganizerFactory(states=["NY"])).get("/api/v1/signups/?layer=county&district=50901")
+    # Without a layer a GEOID is a chamber's district, as before the local layers.
+    chambers_only = api_for(vt_organizer).get("/api/v1/signups/?district=50901").json()
+
+    assert len(rows) == 2 and lamoille.pk in {row["id"] for row in rows}
+    (person,) = city
+    assert person["id"] == lamoille.pk
+    local = person["districts"]["local"]
+    assert (local["county"]["name"], [m["name"] for m in local["municipalities"]]) == (
+        "Lamoille Test County",
+        ["Maple town", "Maple Junction village"],
+    )
+    assert local["school_districts"][0]["geoid"] == "5000010"
+    assert elsewhere.status_code == 200 and elsewhere.json() == []
+    assert chambers_only == []
+
+
+def test_the_sign_ups_api_answers_a_bad_layer_with_a_field_error(vt_organizer):
+    api = api_for(vt_organizer)
+
+    ward = api.get("/api/v1/signups/?layer=ward&district=50901")
+    alone = api.get("/api/v1/signups/?layer=county")
+
+    assert ward.status_code == 400 and list(ward.json()["errors"]) == ["layer"]
+    assert alone.status_code == 400 and list(alone.json()["errors"]) == ["district"]
+
+
+def test_the_finder_and_public_api_tell_a_supporter_their_county_town_village_and_school_district(vermont, client):
+    lat, lng = tiger.MAPLE_JUNCTION
+
+    page = re.sub(
+        r"\s+", " ", re.sub(r"<[^>]+>", " ", client.post("/find/", {"lat": lat, "lng": lng}).content.decode())
+    )
+
+    api = client.get(f"/api/v1/public/districts/?lat={lat}&lng={lng}").json()
+
+    assert [(unit["layer"], unit["name"]) for unit in api["local"]] == [
+        ("county", "Lamoille Test County"),
+        ("cousub", "Maple town"),
+        ("place", "Maple Junction village"),
+        ("unsd", "Maple Unified School District"),
+    ]
+    assert "Your local governments" in page
+    for label, name in (
+        ("County or equivalent", "Lamoille Test County"),
+        ("Town or township (county subdivision)", "Maple town"),
+        ("City, town or village (incorporated place)", "Maple Junction village"),
+        ("Unified school district", "Maple Unified School District"),
+    ):
+        assert f"{label}: {name}" in page
+
+
+def test_an_organizer_lists_the_school_boards_of_a_state_that_have_nobody(vermont, vt_organizer):
+    placed(tiger.MAPLE_JUNCTION, offices=["school_board"])
+    nobody = "lens=school_board&state=VT&status=none"
+
+    rows = api_for(vt_organizer).get(f"/api/v1/coverage/districts/?{nobody}").json()
+    exported = csv_rows(client_for(vt_organizer).get(f"/organize/export/districts.csv?{nobody}"))
+
+    assert [(row["layer"], row["state"], row["name"]) for row in rows] == [
+        ("elsd", "VT", "Birch Elementary School District"),
+        ("scsd", "VT", "Birch Union High School District"),
+    ]
+    assert [(row["chamber"], row["name"]) for row in exported] == [(row["layer"], row["name"]) for row in rows]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("lens=ward", "lens"), ("lens=county&chamber=county", "lens"), ("chamber=unsd&status=empty", "status")],
+)
+def test_a_bad_lens_or_status_is_a_400_with_a_field_error(vt_organizer, query, field):
+    api = api_for(vt_organizer).get(f"/api/v1/coverage/districts/?{query}")
+    export = client_for(vt_organizer).get(f"/organize/export/districts.csv?{query}")
+
+    assert (api.status_code, list(api.json()["errors"])) == (400, [field])
+    assert (export.status_code, list(export.json()["errors"])) == (400, [field])
+
+
+@pytest.mark.parametrize("query", ["chamber=ward&district=50901", "district=50901"])
+def test_one_units_people_csv_without_a_known_layer_is_a_400_naming_chamber(vt_organizer, query):
+    response = client_for(vt_organizer).get(f"/organize/export/people.csv?{query}")
+
+    assert (response.status_code, list(response.json()["errors"])) == (400, ["chamber"])

@@ -53,7 +53,8 @@ def test_districts_by_point_give_each_chamber_with_its_status(client):
         "status": "candidate",
     }
     assert data["sldl"]["name"] == "New York Assembly District 75" and data["sldl"]["status"] == "candidate"
-    assert {"cd", "sldu", "sldl", "quality"} == set(data)
+    assert {"cd", "sldu", "sldl", "quality", "local"} == set(data)
+    assert ("county", "36061") in {(unit["layer"], unit["geoid"]) for unit in data["local"]}  # New York County
     control = {part.strip() for part in response["Cache-Control"].split(",")}
     assert {"public", "max-age=60", "s-maxage=60"} <= control and response["ETag"]
 
@@ -62,10 +63,11 @@ def test_districts_by_zip_use_its_centre_and_say_so(client, zipcodes):
     data = client.get("/api/v1/public/districts/", {"zip": "05401"}).json()
     assert data["quality"] == "zip"
     assert data["cd"]["geoid"] == "5000" and data["cd"]["status"] == "none"
+    assert data["local"] == []  # the ZIP's centre may lie in another town
     ambiguous = client.get("/api/v1/public/districts/", {"zip": "10001"}).json()
     assert ambiguous["quality"] == "ambiguous"  # 10001 spans NY-10 and NY-12
     unknown = client.get("/api/v1/public/districts/", {"zip": "00000"}).json()
-    assert unknown == {"quality": "none", "sldl": None, "sldu": None, "cd": None}
+    assert unknown == {"quality": "none", "sldl": None, "sldu": None, "cd": None, "local": []}
 
 
 @pytest.mark.parametrize(
@@ -87,7 +89,7 @@ def test_districts_with_a_bad_place_is_a_400_naming_the_field(client, query, fie
 
 def test_outside_every_district_gives_nulls(client):
     data = client.get("/api/v1/public/districts/", {"lat": 0, "lng": 0}).json()
-    assert data == {"quality": "point", "sldl": None, "sldu": None, "cd": None}
+    assert data == {"quality": "point", "sldl": None, "sldu": None, "cd": None, "local": []}
 
 
 def test_public_api_is_in_the_openapi_schema():

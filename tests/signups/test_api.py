@@ -22,7 +22,13 @@ def test_sign_up_is_stored_as_one_submission_and_answered_202_with_the_points_di
     assert response.status_code == 202
     body = response.json()
     assert set(body) == {"status", "districts"} and body["status"] == "received"
-    assert {c: d["geoid"] for c, d in body["districts"].items()} == {"cd": "3612", "sldu": "36028", "sldl": "36075"}
+    districts = body["districts"]
+    assert {c: districts[c]["geoid"] for c in ("cd", "sldu", "sldl")} == {
+        "cd": "3612",
+        "sldu": "36028",
+        "sldl": "36075",
+    }
+    assert districts["local"]["county"]["geoid"] == "36061"  # and the local governments: New York County
     assert body["districts"]["sldl"] == {
         "geoid": "36075",
         "ocd_id": "ocd-division/country:us/state:ny/sldl:75",
@@ -60,7 +66,10 @@ def test_street_address_answers_with_districts_of_the_zip_or_none(client):
         client, api_payload(address={"street": "421 8th Ave", "city": "New York", "state": "NY", "zip": "12345"})
     )
     assert response.status_code == 202
-    assert response.json()["districts"]["cd"]["geoid"] == "3620"  # Schenectady: one congressional district
+    districts = response.json()["districts"]
+    assert districts["cd"]["geoid"] == "3620"  # Schenectady: one congressional district
+    # The ZIP's centre may be in another town or school district: no local governments from it.
+    assert districts["local"] == {"county": None, "municipalities": [], "school_districts": []}
     ambiguous = post(client, api_payload(email="b@example.org"))  # 10001 spans two: nothing reliable to say
     assert ambiguous.json() == {"status": "received", "districts": None}
 

@@ -33,6 +33,7 @@ def test_run_sign_up_with_zip_only_lands_on_thank_you_page_with_the_zips_distric
     assert response.redirect_chain == [("/thanks/", 302)]
     assert "Thank you for signing up!" in html
     assert "New York Congressional District 20" in html and "from your ZIP code" in html
+    assert "Your local governments" not in html  # the ZIP's centre may be in another town
 
 
 def test_a_zip_spanning_several_districts_names_none_on_the_thank_you_page(client, run_form):
@@ -87,6 +88,7 @@ def test_map_pin_gives_an_exact_location(client, run_form):
     run_form.update(lat="40.7484", lng="-73.9857")
     page = client.post("/run/", run_form, follow=True).content.decode()
     assert "New York Congressional District 12" in page  # the pin's districts, at once
+    assert "County or equivalent: New York " in re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
     process_intake()
     signup = SignUp.objects.select_related("cd", "sldu", "sldl").get()
     assert signup.location_quality == LocationQuality.EXACT
