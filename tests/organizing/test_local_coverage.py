@@ -249,11 +249,11 @@ def test_the_sign_ups_api_filters_by_a_county_in_the_organizers_states_only(verm
     placed(tiger.PINE)  # Orleans Test County
     placed(tiger.BIRCH)  # Lamoille too, but asked for by its city below
 
-    rows = api_for(vt_organizer).get("/api/v1/signups/?layer=county&district=50901&kind=run").json()
-    city = api_for(vt_organizer).get("/api/v1/signups/?layer=place&district=5044200").json()
+    rows = api_for(vt_organizer).get("/api/v1/signups/?layer=county&district=50901&kind=run").json()["results"]
+    city = api_for(vt_organizer).get("/api/v1/signups/?layer=place&district=5044200").json()["results"]
     elsewhere = api_for(TotpOrganizerFactory(states=["NY"])).get("/api/v1/signups/?layer=county&district=50901")
     # Without a layer a GEOID is a chamber's district, as before the local layers.
-    chambers_only = api_for(vt_organizer).get("/api/v1/signups/?district=50901").json()
+    chambers_only = api_for(vt_organizer).get("/api/v1/signups/?district=50901").json()["results"]
 
     assert len(rows) == 2 and lamoille.pk in {row["id"] for row in rows}
     (person,) = city
@@ -264,7 +264,7 @@ def test_the_sign_ups_api_filters_by_a_county_in_the_organizers_states_only(verm
         ["Maple town", "Maple Junction village"],
     )
     assert local["school_districts"][0]["geoid"] == "5000010"
-    assert elsewhere.status_code == 200 and elsewhere.json() == []
+    assert elsewhere.status_code == 200 and elsewhere.json()["results"] == []
     assert chambers_only == []
 
 
