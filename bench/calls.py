@@ -60,43 +60,40 @@ def team_with_callers(name: str, states: list[str], callers: int) -> tuple[CallT
     return team, users
 
 
-def run_round(team: CallTeam, users: list[User], now: datetime.datetime) -> tuple[list[float], list[int]]:
+def measure(team: CallTeam, users: list[User], rounds: int) -> dict:
+    """Each caller is a thread with its own connection, kept across rounds as a web worker keeps
+    its own (CONN_MAX_AGE): a new PostgreSQL backend per ask would time its cold caches, not the
+    queue. Per round every caller waits at a barrier, then all ask at once (timed) and record an
+    outcome (not timed). The first round warms up and is not counted."""
     barrier = threading.Barrier(len(users))
     timings: list[float] = []
     given: list[int] = []
     lock = threading.Lock()
 
-    def ask(user):
+    def caller(user):
         try:
-            barrier.wait()
-            started = time.perf_counter()
-            call = queue.call_next(team=team, caller=user, now=now)
-            elapsed = time.perf_counter() - started
-            if call is not None:
-                outcomes.call_record_outcome(call_id=call.pk, caller=user, outcome="not_reached", now=now)
-            with lock:
-                timings.append(elapsed)
+            for i in range(rounds + 1):
+                now = NOW + datetime.timedelta(minutes=i)
+                barrier.wait()
+                started = time.perf_counter()
+                call = queue.call_next(team=team, caller=user, now=now)
+                elapsed = time.perf_counter() - started
                 if call is not None:
-                    given.append(call.signup_id)
+                    outcomes.call_record_outcome(call_id=call.pk, caller=user, outcome="not_reached", now=now)
+                if i == 0:
+                    continue
+                with lock:
+                    timings.append(elapsed)
+                    if call is not None:
+                        given.append(call.signup_id)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=ask, args=(user,)) for user in users]
+    threads = [threading.Thread(target=caller, args=(user,)) for user in users]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return timings, given
-
-
-def measure(team, users, rounds: int) -> dict:
-    timings, given = [], []
-    # One warm-up round per thread set (connections, first queries), not counted.
-    run_round(team, users, NOW - datetime.timedelta(minutes=1))
-    for i in range(rounds):
-        t, g = run_round(team, users, NOW + datetime.timedelta(minutes=i))
-        timings += t
-        given += g
     doubles = len(given) - len(set(given))
     return {
         "asks": len(timings),
