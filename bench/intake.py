@@ -72,8 +72,9 @@ def intake_throughput(bench: Bench, submissions: int, batch_size: int) -> dict:
         rows.append((email, json.dumps(data), float(lat) if point else None, float(lng) if point else None))
     with bench.db.cursor() as cursor:
         cursor.execute(
-            """INSERT INTO signups_submission (kind, email, data, lat, lng, language, source, partner, received_at)
-               SELECT 'run', e, d::jsonb, la, ln, 'en', 'api', '', now()
+            """INSERT INTO signups_submission (kind, email, data, lat, lng, language, source, partner, received_at,
+                                                 outcome)
+               SELECT 'run', e, d::jsonb, la, ln, 'en', 'api', '', now(), ''
                FROM unnest(%s::text[], %s::text[], %s::float8[], %s::float8[]) AS s(e, d, la, ln)""",
             [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows]],
         )

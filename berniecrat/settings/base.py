@@ -332,6 +332,8 @@ CELERY_BEAT_SCHEDULE = {
     "prune-submissions": {"task": "signups.tasks.prune_submissions", "schedule": 3600.0},
     "prune-unconfirmed-nominations": {"task": "pipeline.tasks.prune_unconfirmed_nominations", "schedule": 3600.0},
     "refresh-call-queue": {"task": "calls.tasks.refresh_call_queue", "schedule": 60.0},
+    # public_site.coverage.REFRESH_SECONDS: the public snapshot is rebuilt here, not in a request.
+    "refresh-public-snapshot": {"task": "public_site.tasks.refresh_snapshot", "schedule": 30.0},
 }
 # After a failed publish, a process leaves its follow-up work to the sweeper for this long.
 SIGNUP_PUBLISH_PAUSE = env.float("SIGNUP_PUBLISH_PAUSE", default=30.0)

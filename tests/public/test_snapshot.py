@@ -42,3 +42,22 @@ def test_while_one_process_rebuilds_the_others_serve_the_old_snapshot(django_ass
     coverage._held = None
     with django_assert_num_queries(0):
         assert coverage.public_snapshot().built_at == old.built_at
+
+
+def test_beat_rebuilds_the_snapshot_so_that_no_request_has_to(settings, django_assert_num_queries):
+    from public_site.tasks import refresh_snapshot
+
+    key = coverage._cache_key()
+    old = _aged(coverage.snapshot_build(), coverage.REFRESH_SECONDS + 1)
+    cache.set(key, old, 600)
+    signup_in(district_at("cd", *BURLINGTON), confirmed_at=timezone.now())
+    coverage._held = None
+    with django_assert_num_queries(0):  # half a minute old: a request serves it as it is
+        assert coverage.public_snapshot().built_at == old.built_at
+    assert refresh_snapshot() is True  # what beat runs every REFRESH_SECONDS
+    assert coverage.public_snapshot_refresh() is False  # fresh now: nothing more to do
+    coverage._held = None
+    with django_assert_num_queries(0):
+        assert coverage.public_snapshot().chambers["cd"]["covered"] == 1
+    schedule = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert schedule["public_site.tasks.refresh_snapshot"] <= coverage.REFRESH_SECONDS
