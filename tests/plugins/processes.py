@@ -240,5 +240,8 @@ def celery_without_worker(settings) -> Iterator[str]:
     url = redis_url_with_db(settings.CELERY_BROKER_URL, IDLE_BROKER_DB)
     settings.CELERY_BROKER_URL = url
     with celery_broker(url):
+        # Tests without this fixture publish to the same idle database (test settings): start empty,
+        # so a test reading the broker sees only what it sent.
+        celery_app.control.purge()
         yield url
         celery_app.control.purge()  # nobody will ever run what the test sent
