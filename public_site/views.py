@@ -316,6 +316,6 @@ def thanks(request):
         return redirect("signups:run")
     found = submitted["location_districts"]
     rows = place_rows(Place(districts=public_districts_of(found), quality="point")) if found else []
-    # A ZIP's centre may lie in another town or school district: local units only for a map point.
-    local = local_rows(local_units_of(found)) if found and not submitted["from_zip"] else []
+    # Local units only for a map point (signups.selectors.location_districts leaves them out for a ZIP).
+    local = local_rows(local_units_of(found)) if found else []
     return render(request, "public/thanks.html", {**submitted, "rows": rows, "local_rows": local})

@@ -91,8 +91,10 @@ def signup_export(*, signup: SignUp) -> dict:
 
 def location_districts(*, point: tuple[float, float] | None = None, zip_row: ZipCode | None = None) -> dict | None:
     """The districts of a submitted location, not of any stored person: a map point's
-    ``(lat, lng)``, or the centre of a ZIP code that lies in one congressional district
-    (one that spans several says nothing reliable). ``{chamber: District | None}``, or None.
+    ``(lat, lng)`` (``{layer: District | None}``, chambers and local governments), or the
+    centre of a ZIP code that lies in one congressional district (``{chamber: District | None}``:
+    the chambers only, since the centre may lie in another town or school district; a ZIP
+    that spans several districts says nothing reliable). None otherwise.
 
     What the public answers to a sign-up (API body, thank-you page) may show: anyone can
     look these up for the same point or ZIP.
@@ -100,5 +102,6 @@ def location_districts(*, point: tuple[float, float] | None = None, zip_row: Zip
     if point is not None:
         return district_lookup(lat=point[0], lng=point[1])
     if zip_row is not None and not zip_row.is_ambiguous:
-        return district_lookup(lat=zip_row.point.y, lng=zip_row.point.x)
+        found = district_lookup(lat=zip_row.point.y, lng=zip_row.point.x)
+        return {chamber: found[chamber] for chamber in Chamber.values}
     return None

@@ -30,7 +30,6 @@ from berniecrat import ratelimit
 from berniecrat.api import AcceptLanguageMixin, ErrorsSerializer, StrictJSONParser
 from berniecrat.middleware import mark_personal
 from districts.api import DistrictsSerializer, lookup_payload
-from districts.models import Chamber
 
 from .. import validation
 from ..models import BallotLine, HelpScope, Language, Office, Skill, Source, Timeframe
@@ -236,8 +235,5 @@ class SignUpIntakeApi(AcceptLanguageMixin, APIView):
             partner=partner or "",
         )
         found = location_districts(point=point, zip_row=zip_row)
-        if found is not None and point is None:
-            # A ZIP's centre may lie in another town or school district: its local units are not told.
-            found = {chamber: found[chamber] for chamber in Chamber.values}
         body = {"status": "received", "districts": lookup_payload(found) if found is not None else None}
         return Response(body, status=status.HTTP_202_ACCEPTED)
