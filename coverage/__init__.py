@@ -10,7 +10,7 @@ National and per-state figures
     headline layer, overall and per state, and the people counted (cached a minute,
     survives a Redis outage). ``is_national(scope=, filters=)``.
 Per-district status
-    ``district_rows(scope=, filters=, layer_key=, state=None, fields=())``: dicts with
+    ``district_rows(scope=, filters=, layer_key=, state=None, fields=(), status=None)``: dicts with
     the district's ``fields``, ``candidates``, ``filed``, ``volunteers`` and ``status``
     (``coverage.rules``: ``filed`` > ``candidate`` > ``volunteers`` > ``none``).
     ``district_list(...)``: the same as ``District`` objects; ``coverage_district(scope=,

@@ -219,10 +219,18 @@ def fetch_dicts(sql: str, params: list) -> list[dict]:
 
 
 def district_rows(
-    *, scope: Scope, filters: CoverageFilters, layer_key: str, state: str | None = None, fields=()
+    *,
+    scope: Scope,
+    filters: CoverageFilters,
+    layer_key: str,
+    state: str | None = None,
+    fields=(),
+    status: str | None = None,
 ) -> list[dict]:
     """Every countable district of a layer that ``scope`` may see, as dicts of ``fields`` (district
     columns, ``vintage``, ``is_current``) plus ``state``, ``geoid``, ``candidates``, ``filed``,
-    ``volunteers`` and ``status``, by state and GEOID. One query, one pass over the sign-ups."""
+    ``volunteers`` and ``status``, by state and GEOID; only those of one ``status`` when given
+    (e.g. ``"none"``: the gaps). One query, one pass over the sign-ups."""
     found = district_rows_sql(scope=scope, filters=filters, layer_key=layer_key, state=state, fields=fields)
-    return fetch_dicts(*found) if found else []
+    rows = fetch_dicts(*found) if found else []
+    return rows if status is None else [row for row in rows if row["status"] == status]

@@ -196,8 +196,7 @@ class CoverageDistrictsApi(APIView):
                 {"layer": key, **{field: row[field] for field in DISTRICT_KEYS}}
                 for key in layers
                 for row in coverage.district_rows(
-                    scope=request.user.scope, filters=filters, layer_key=key, fields=("ocd_id", "name")
+                    scope=request.user.scope, filters=filters, layer_key=key, fields=("ocd_id", "name"), status=status
                 )
-                if status is None or row["status"] == status
             ]
         )

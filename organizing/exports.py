@@ -188,9 +188,11 @@ def districts_csv(request):
         # One chamber at a time, counted in one pass each (district_count_rows), so a
         # nationwide export costs a few scans, not a count per district.
         for each in chambers:
-            for row in coverage.district_rows(scope=scope, filters=filters, layer_key=each, fields=DISTRICT_FIELDS):
-                if status is None or row["status"] == status:
-                    yield [each if column == "chamber" else row[column] for column in DISTRICT_COLUMNS]
+            rows = coverage.district_rows(
+                scope=scope, filters=filters, layer_key=each, fields=DISTRICT_FIELDS, status=status
+            )
+            for row in rows:
+                yield [each if column == "chamber" else row[column] for column in DISTRICT_COLUMNS]
 
     name = f"districts-{request.GET.get('chamber') or request.GET.get('lens') or 'all'}-{_stamp()}.csv"
     return _stream(name, DISTRICT_COLUMNS, rows())
