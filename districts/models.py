@@ -124,8 +124,13 @@ class DistrictQuerySet(ScopedQuerySet):
         return self.filter(governing=True)
 
     def containing(self, point: Point):
-        """Districts whose area covers the point, boundary included (one GiST-indexed test)."""
-        return self.filter(geometry__intersects=point)
+        """Districts whose area covers the point, boundary included.
+
+        Tested against the districts' small pieces (``DistrictPiece``), not their whole areas: a
+        detailed district has tens of thousands of vertices, and reading and testing it whole cost
+        more than the rest of a lookup (``bench/RESULTS.md``, district lookup).
+        """
+        return self.filter(pk__in=DistrictPiece.objects.filter(geometry__intersects=point).values("district_id"))
 
     def one_per_chamber(self):
         """The first district per chamber by GEOID: a point on a shared border gets one answer."""
@@ -249,3 +254,29 @@ class ZipCode(models.Model):
     def is_ambiguous(self) -> bool:
         """The ZIP overlaps more than one congressional district, so its centre does not decide the district."""
         return len(self.cd_geoids) > 1
+
+
+# Most vertices a piece keeps: small enough that a point test reads one short row, large enough
+# that a district stays a few dozen pieces (PostGIS's own default is 256).
+PIECE_MAX_VERTICES = 128
+
+
+class DistrictPiece(models.Model):
+    """A small piece of a district's area (``ST_Subdivide``), what point lookups test against.
+
+    Written by the database itself: a trigger on ``districts_district`` (migration
+    ``0004_district_pieces``) cuts a district into pieces when it is inserted and again when
+    its geometry changes, so every writer (loader, admin, test factories, raw SQL) keeps
+    the pieces true without knowing of them. Deleting a district deletes its pieces.
+    """
+
+    district = models.ForeignKey(
+        District, on_delete=models.CASCADE, related_name="pieces", help_text="The district this piece is part of."
+    )
+    geometry = models.GeometryField(
+        srid=4326,
+        help_text=f"Part of the district's area with at most {PIECE_MAX_VERTICES} vertices (GiST-indexed).",
+    )
+
+    def __str__(self):
+        return f"Piece of {self.district_id}"

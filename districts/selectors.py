@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from django.contrib.gis.geos import Point
 from django.db import connection
 
-from .models import LAYERS, Chamber, District
+from .models import LAYERS, Chamber, District, DistrictPiece
 
 CHAMBERS = [c.value for c in Chamber]
 
@@ -77,12 +77,15 @@ def districts_for_points(points: Sequence[tuple[float, float]]) -> list[dict[str
     # Which districts count is the ORM's own SQL (parameters kept separate). It selects ids
     # only: joining on a subquery that selects the geometry (as ``::bytea``, sorted by the
     # model's ordering) would hide the GiST index and test every point against every district.
+    # Points are tested against the districts' small pieces (see ``DistrictQuerySet.containing``);
+    # a point on the seam of two pieces of one district is one row after DISTINCT ON.
     ids_sql, params = District.objects.current().countable().governing().order_by().values("id").query.sql_with_params()
     sql = f"""
         SELECT DISTINCT ON (p.idx, d.chamber) p.idx, d.chamber, d.id, d.geoid, d.ocd_id, d.name, d.kind, d.state
         FROM unnest(%s::int[], %s::float8[], %s::float8[]) AS p(idx, lat, lng)
-        JOIN {District._meta.db_table} AS d
-          ON ST_Intersects(d.geometry, ST_SetSRID(ST_MakePoint(p.lng, p.lat), 4326))
+        JOIN {DistrictPiece._meta.db_table} AS piece
+          ON ST_Intersects(piece.geometry, ST_SetSRID(ST_MakePoint(p.lng, p.lat), 4326))
+        JOIN {District._meta.db_table} AS d ON d.id = piece.district_id
         WHERE d.id IN ({ids_sql})
         ORDER BY p.idx, d.chamber, d.geoid
     """  # noqa: S608
