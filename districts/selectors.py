@@ -6,7 +6,9 @@ from collections.abc import Sequence
 from django.contrib.gis.geos import Point
 from django.db import connection
 
-from .models import LAYERS, Chamber, District, DistrictPiece
+from berniecrat.memo import remembered
+
+from .models import LAYERS, Chamber, District, DistrictPiece, ZipCode
 
 CHAMBERS = [c.value for c in Chamber]
 
@@ -63,6 +65,17 @@ def district_lookup(*, lat: float, lng: float) -> dict[str, District | None]:
     districts = (District.from_db(connection.alias, LOOKUP_FIELDS, row) for row in rows)
     found = {d.chamber: d for d in districts}
     return {layer: found.get(layer) for layer in LAYERS}
+
+
+def district_lookup_at_zip(zip_row: ZipCode) -> dict[str, District | None]:
+    """``district_lookup`` at a ZIP code's centre, remembered by the process (``berniecrat.memo``):
+    sign-ups and finder searches that give only a ZIP code ask it again and again."""
+    return _district_lookup_at(zip_row.point.y, zip_row.point.x)
+
+
+@remembered(maxsize=20_000)
+def _district_lookup_at(lat: float, lng: float) -> dict[str, District | None]:
+    return district_lookup(lat=lat, lng=lng)
 
 
 def districts_for_points(points: Sequence[tuple[float, float]]) -> list[dict[str, dict | None]]:

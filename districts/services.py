@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from berniecrat.memo import forget_reference_data
+
 from .importers import Layer
 from .models import RESOLUTION_RANK, BoundarySet, District
 
@@ -65,6 +67,7 @@ def boundary_set_load(*, layer: Layer, source: str, checksum: str, make_current:
             batch_size=200,
         )
         districts_mark_superseded(chamber=layer.chamber, vintage=layer.vintage)
+        transaction.on_commit(forget_reference_data)
     has_current = BoundarySet.objects.filter(chamber=layer.chamber, is_current=True).exists()
     if make_current or not has_current:
         boundary_set_make_current(chamber=layer.chamber, vintage=layer.vintage)
@@ -98,4 +101,5 @@ def boundary_set_make_current(*, chamber: str, vintage: str) -> int:
     if not sets.filter(vintage=vintage).exists():
         raise ValueError(f"no {chamber} boundary set of vintage {vintage} is loaded")
     sets.exclude(vintage=vintage).update(is_current=False)
+    transaction.on_commit(forget_reference_data)
     return sets.filter(vintage=vintage).update(is_current=True)

@@ -20,6 +20,8 @@ from pathlib import Path
 from django.contrib.gis.geos import Point
 from django.db import transaction
 
+from berniecrat.memo import forget_reference_data, remembered
+
 from .models import ZipCode
 
 CENTROIDS_FILE = "zip_centroids_zipcodes_pypi_3.0.0.csv"
@@ -78,10 +80,19 @@ def clean_zip(value: str) -> str | None:
 
 
 def zip_lookup(zip_code: str) -> ZipCode | None:
-    """The stored ZIP (active or retired; ZIP+4 accepted), or None if unknown or malformed."""
+    """The stored ZIP (active or retired; ZIP+4 accepted), or None if unknown or malformed.
+
+    Remembered by the process (``berniecrat.memo``): every sign-up and finder search reads
+    one, and ZIP codes change only when ``load_zipcodes`` runs. The row is shared: read-only.
+    """
     zip5 = clean_zip(zip_code)
     if zip5 is None:
         return None
+    return _zip_row(zip5)
+
+
+@remembered(maxsize=20_000)
+def _zip_row(zip5: str) -> ZipCode | None:
     return ZipCode.objects.filter(zip=zip5).first()
 
 
@@ -218,6 +229,8 @@ def zipcodes_sync(records: list[ZipData]) -> SyncResult:
         )
     if deleted:
         ZipCode.objects.filter(zip__in=deleted).delete()
+    if created or updated or deleted:
+        transaction.on_commit(forget_reference_data)
     return SyncResult(
         created=len(created),
         updated=len(updated),

@@ -10,7 +10,7 @@ import dataclasses
 from districts.geocoding.census import GeocoderUnavailable
 from districts.geocoding.locate import Location, Quality, locate_address
 from districts.models import District, LocalLayer, ZipCode
-from districts.selectors import district_lookup
+from districts.selectors import district_lookup, district_lookup_at_zip
 from districts.zipcodes import zip_lookup
 
 from .coverage import CHAMBERS, PublicDistrict, public_snapshot
@@ -98,7 +98,8 @@ def place_at_zip(*, zip_row: ZipCode | None = None, zip_code: str = "") -> Place
     if row is None:
         return Place(districts=dict.fromkeys(CHAMBERS), quality=Quality.NONE.value)
     quality = Quality.AMBIGUOUS if row.is_ambiguous else Quality.ZIP
-    return _place(Location(lat=row.point.y, lng=row.point.x, quality=quality))
+    # The centre may lie in another town or school district: no local governments.
+    return Place(districts=public_districts_of(district_lookup_at_zip(row)), quality=quality.value)
 
 
 def place_at_address(*, street: str, city: str, state: str, zip_code: str, zip_row: ZipCode | None = None) -> Place:

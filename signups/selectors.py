@@ -7,7 +7,7 @@ from django.db.models import Q
 
 from accounts.scope import Scope
 from districts.models import Chamber, District, ZipCode
-from districts.selectors import district_lookup
+from districts.selectors import district_lookup, district_lookup_at_zip
 
 from .models import SignUp
 
@@ -102,6 +102,6 @@ def location_districts(*, point: tuple[float, float] | None = None, zip_row: Zip
     if point is not None:
         return district_lookup(lat=point[0], lng=point[1])
     if zip_row is not None and not zip_row.is_ambiguous:
-        found = district_lookup(lat=zip_row.point.y, lng=zip_row.point.x)
+        found = district_lookup_at_zip(zip_row)
         return {chamber: found[chamber] for chamber in Chamber.values}
     return None

@@ -127,6 +127,15 @@ def pytest_runtest_setup(item):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_reference_memory():
+    """Each test starts without the process's remembered ZIP codes and districts: a test's own
+    rows roll back with it, and the next test must not be answered from them."""
+    from berniecrat.memo import forget_reference_data
+
+    forget_reference_data()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_rate_limits():
     """Each test starts with empty rate-limit counters (they live in Redis, across tests):
     ours and DRF's (``throttle_``), and allauth's login limits (``allauth:rl:``)."""

@@ -335,6 +335,9 @@ CELERY_BEAT_SCHEDULE = {
     # public_site.coverage.REFRESH_SECONDS: the public snapshot is rebuilt here, not in a request.
     "refresh-public-snapshot": {"task": "public_site.tasks.refresh_snapshot", "schedule": 30.0},
 }
+# Seconds a process remembers answers that only a data load changes (a ZIP code's row, the districts
+# at its centre: berniecrat.memo); the loading process forgets them at once, the others after this.
+REFERENCE_MEMORY_SECONDS = env.float("REFERENCE_MEMORY_SECONDS", default=300.0)
 # After a failed publish, a process leaves its follow-up work to the sweeper for this long.
 SIGNUP_PUBLISH_PAUSE = env.float("SIGNUP_PUBLISH_PAUSE", default=30.0)
 # An email (any kind: signups.outbox) claimed this long ago and still not sent belongs to a dead worker.

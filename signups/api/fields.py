@@ -1,5 +1,7 @@
 """Field types shared by the sign-up API's serializers (public intake and organizers' reads)."""
 
+import threading
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -31,3 +33,24 @@ class CleanCharField(serializers.CharField):
 class NameField(CleanCharField):
     def __init__(self, **kwargs):
         super().__init__(max_length=100, validators=[django_rule(validation.validate_name)], **kwargs)
+
+
+_built_fields = threading.local()
+
+
+class FieldsBuiltOnceMixin:
+    """A serializer whose fields are built once per process and thread instead of for every instance.
+
+    DRF deep-copies every declared field (nested serializers and list children included) each
+    time a serializer is made: for the public intake that was a third of a sign-up's time in
+    Python (``bench/findings.md``, issue 11). Validation keeps no state on the fields, so one set,
+    bound to the first instance, serves every later one of the thread. Only for serializers
+    whose fields and validators read no ``context``.
+    """
+
+    @property
+    def fields(self):
+        built = _built_fields.__dict__
+        if type(self) not in built:
+            built[type(self)] = serializers.Serializer.fields.func(self)
+        return built[type(self)]

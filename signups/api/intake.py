@@ -35,7 +35,7 @@ from .. import validation
 from ..models import BallotLine, HelpScope, Language, Office, Skill, Source, Timeframe
 from ..selectors import location_districts
 from ..services.intake import submission_create
-from .fields import CleanCharField, NameField, django_rule
+from .fields import CleanCharField, FieldsBuiltOnceMixin, NameField, django_rule
 
 
 class AddressSerializer(serializers.Serializer):
@@ -64,7 +64,7 @@ class LocationSerializer(serializers.Serializer):
     lng = serializers.FloatField(min_value=-180, max_value=180)
 
 
-class SignUpCreateSerializer(serializers.Serializer):
+class SignUpCreateSerializer(FieldsBuiltOnceMixin, serializers.Serializer):
     kind = serializers.ChoiceField(choices=["run", "volunteer"])
     first_name = NameField()
     last_name = NameField()

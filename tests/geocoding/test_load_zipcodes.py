@@ -72,7 +72,7 @@ def test_rerun_changes_nothing(zipcodes):
     assert ZipCode.objects.count() == 42_789
 
 
-def test_sync_creates_updates_and_deletes(db, tmp_path):
+def test_sync_creates_updates_and_deletes(db, tmp_path, django_capture_on_commit_callbacks):
     directory = write_zip_dir(
         tmp_path / "zip",
         CENTROID_HEADER
@@ -82,9 +82,11 @@ def test_sync_creates_updates_and_deletes(db, tmp_path):
     )
     ZipCode.objects.all().delete()
     out = StringIO()
-    call_command("load_zipcodes", str(directory), stdout=out)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_zipcodes", str(directory), stdout=out)
     assert "created 2, updated 0, deleted 0, unchanged 0" in out.getvalue()
     assert ZipCode.objects.get(zip="10001").cd_geoids == ["3610", "3612"]
+    assert zip_lookup("82001").city == "Cheyenne"
 
     write_zip_dir(
         directory,
@@ -92,10 +94,14 @@ def test_sync_creates_updates_and_deletes(db, tmp_path):
         ZCTA_HEADER + "36,NY,10001,12\n",
     )
     out = StringIO()
-    call_command("load_zipcodes", str(directory), stdout=out)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_zipcodes", str(directory), stdout=out)
     assert "created 0, updated 1, deleted 1, unchanged 0" in out.getvalue()
     row = ZipCode.objects.get()
     assert (row.zip, row.active, row.cd_geoids, row.is_ambiguous) == ("10001", False, ["3612"], False)
+    # The loading process answers from the new rows at once, although it remembers ZIP codes.
+    assert zip_lookup("10001").active is False
+    assert zip_lookup("82001") is None
 
 
 def test_default_directory_is_the_shared_data(settings):
