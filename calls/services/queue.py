@@ -3,23 +3,24 @@
 The queue's one rule against double calls: a person is handed out only by
 ``call_next``, which locks their ``Prospect`` row with ``FOR UPDATE SKIP LOCKED``
 (a second caller asking at the same moment skips it and takes the next person) and,
-in the same transaction, stamps ``claimed_until``; a caller who reads the row after
+in the same statement, stamps ``claimed_until``; a caller who reads the row after
 that commit finds it claimed (PostgreSQL re-checks the WHERE on the new row version).
 """
 
 import datetime
+import functools
+import weakref
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from pipeline.models import FILED_STAGES, Stage
+from pipeline.models import FILED_STAGES, Candidacy, Stage
 from signups.models import SignUp
 
-from ..models import REST_RANK, Call, CallTeam, Prospect
+from ..models import REST_RANK, Call, CallTeam, Prospect, TeamMember
 from ..timezones import zip_time_zone
 from . import CallError
-from .teams import is_caller
 
 # Stages in which a person is called: not yet reached, or reached but not yet decided.
 CALLED_STAGES = (Stage.NEW, Stage.CONTACTED)
@@ -122,59 +123,158 @@ def _fill_time_zones() -> None:
         )
 
 
-def _scope_sql(team: CallTeam) -> tuple[str, list]:
-    clause, params = "state = ANY(%s)", [list(team.states)]
-    if team.chamber:
-        ids = list(team.districts.values_list("pk", flat=True))
-        if ids:
-            clause += f" AND {team.chamber}_id = ANY(%s)"
-            params.append(ids)
-    return clause, params
+# "Next person" in one statement: the 50 callers of bench/calls.py asking at one instant on two
+# cores must each cost about 2 ms of CPU, Python included, for a p95 under 50 ms, and nine small
+# statements (is a caller, open call, two claims, the person, INSERT, UPDATE, COMMIT) cost 10-14 ms
+# (bench/findings.md, section 8). In order:
+# - ``member``: the caller is an active member of a team still calling (else nothing is claimed,
+#   and ``is_caller`` says why);
+# - ``open_call``: one person at a time: a caller whose claim has not lapsed gets that call again;
+# - ``candidate``: the best open person of the team's scope callable now, due callbacks first, then
+#   by rank. Each branch is ``ORDER BY ... LIMIT 1 FOR UPDATE SKIP LOCKED`` so that it reads its
+#   rank-ordered partial index (calls/0002) from the front and stops at the first person no other
+#   caller holds; under the outer LIMIT 1 the second branch does not run when the first found
+#   somebody. MATERIALIZED: evaluated once, since a second evaluation could lock somebody else;
+# - ``checked``: the queue row is a copy that lags the sign-up and the pipeline by up to a refresh
+#   (a minute), so the person is re-read live (still running, a phone, not unsubscribed, in the
+#   team's states and districts, a stage that is called) before anyone is given them;
+# - ``new_call`` and ``claimed``: the call, and the claim on the queue row, for a person who passed;
+# - ``repaired``: a person who failed is taken out of the queue at once (``callable`` false) and
+#   ``call_next`` tries again (a rare path: rows are stale only between a change and the next
+#   refresh). Skipping them in the claim's WHERE instead would leave them to be read past on every
+#   ask until the refresh, and tell nobody to repair them.
+# A statement is its own transaction in autocommit: no BEGIN and COMMIT round trips.
+_NEXT_SQL = """
+WITH member AS (
+    SELECT FROM {members} m JOIN {teams} t ON t.id = m.team_id
+    WHERE m.team_id = %(team)s AND m.user_id = %(caller)s AND m.removed_at IS NULL AND t.archived_at IS NULL
+),
+open_call AS (
+    SELECT {call_columns} FROM {calls}
+    WHERE caller_id = %(caller)s AND team_id = %(team)s AND finished_at IS NULL AND expires_at > %(now)s
+      AND EXISTS (SELECT FROM member)
+    ORDER BY claimed_at DESC LIMIT 1
+),
+scope_districts AS (SELECT district_id FROM {team_districts} WHERE callteam_id = %(team)s),
+candidate AS MATERIALIZED (
+    SELECT * FROM (
+        SELECT p.signup_id, p.callback_at FROM {prospects} p
+        WHERE {queued} AND p.callback_at IS NOT NULL
+        ORDER BY p.callback_at, p.signup_id LIMIT 1 FOR UPDATE OF p SKIP LOCKED
+    ) AS due
+    UNION ALL
+    SELECT * FROM (
+        SELECT p.signup_id, p.callback_at FROM {prospects} p
+        WHERE {queued} AND p.callback_at IS NULL
+        ORDER BY p.{rank}, p.signed_up_at, p.signup_id LIMIT 1 FOR UPDATE OF p SKIP LOCKED
+    ) AS ranked
+    LIMIT 1
+),
+checked AS MATERIALIZED (
+    SELECT k.signup_id, COALESCE(
+        s.wants_to_run AND s.phone <> '' AND s.unsubscribed_at IS NULL AND s.state = ANY(%(states)s)
+        AND {in_districts_s}
+        -- A person who asked for a callback is called back in any stage but withdrawn.
+        AND (COALESCE(d.stage, 'new') = ANY(%(called)s)
+             OR (k.callback_at IS NOT NULL AND COALESCE(d.stage, 'new') <> 'withdrawn')),
+        false) AS ok
+    FROM candidate k
+    LEFT JOIN {signups} s ON s.id = k.signup_id
+    LEFT JOIN {candidacies} d ON d.signup_id = k.signup_id
+),
+new_call AS (
+    INSERT INTO {calls} (team_id, caller_id, signup_id, claimed_at, expires_at,
+                         outcome, callback_at, answers, note, moved_to, finished_at)
+    SELECT %(team)s, %(caller)s, signup_id, %(now)s, %(expires)s, '', NULL, '{{}}', '', '', NULL
+    FROM checked WHERE ok
+    RETURNING {call_columns}
+),
+claimed AS (
+    UPDATE {prospects} p SET claimed_until = n.expires_at, claim_id = n.id, refreshed_at = %(now)s
+    FROM new_call n WHERE p.signup_id = n.signup_id
+),
+repaired AS (
+    UPDATE {prospects} p SET callable = false, refreshed_at = %(now)s
+    FROM checked k WHERE p.signup_id = k.signup_id AND NOT k.ok
+    RETURNING p.signup_id
+)
+SELECT c.*, EXISTS (SELECT FROM member) AS is_caller, (SELECT signup_id FROM repaired) AS repaired_id
+FROM (SELECT) AS one
+LEFT JOIN (SELECT * FROM open_call UNION ALL SELECT * FROM new_call) AS c ON true
+"""
+
+# Who may be given out now, besides the team's scope (the same for both branches of the claim).
+_QUEUED = """
+    p.status = 'open' AND p.callable AND p.state = ANY(%(states)s) AND {in_districts_p}
+    -- Calling hours in the person's own zone, compared by PostgreSQL (it knows the IANA zones).
+    AND p.time_zone <> '' AND EXTRACT(HOUR FROM (%(now)s::timestamptz AT TIME ZONE p.time_zone)) >= %(start)s
+    AND EXTRACT(HOUR FROM (%(now)s::timestamptz AT TIME ZONE p.time_zone)) < %(end)s
+    AND (p.claimed_until IS NULL OR p.claimed_until < %(now)s)
+    AND (p.not_before IS NULL OR p.not_before <= %(now)s)
+    AND EXISTS (SELECT FROM member) AND NOT EXISTS (SELECT FROM open_call)
+"""
 
 
-def _claim_candidate(team: CallTeam, now: datetime.datetime) -> tuple[int, datetime.datetime | None] | None:
-    """Lock the best open person of the team's scope callable now: (their id, their callback time), or None."""
-    scope, scope_params = _scope_sql(team)
-    common = f"""
-        status = 'open' AND callable AND {scope}
-        -- Calling hours in the person's own zone, compared by PostgreSQL (it knows the IANA zones).
-        AND time_zone <> '' AND EXTRACT(HOUR FROM (%s::timestamptz AT TIME ZONE time_zone)) >= %s
-        AND EXTRACT(HOUR FROM (%s::timestamptz AT TIME ZONE time_zone)) < %s
-        AND (claimed_until IS NULL OR claimed_until < %s)
-        AND (not_before IS NULL OR not_before <= %s)
+@functools.cache
+def _next_sql(chamber: str, rank_chamber: str) -> str:
+    """``_NEXT_SQL`` for a team whose districts (if any) are of ``chamber`` and whose queue ranks by
+    ``rank_chamber``. A team of no chamber is its states; one of a chamber but no districts too."""
+
+    def in_districts(alias: str) -> str:
+        if not chamber:
+            return "true"
+        column = Prospect._meta.get_field(chamber).column  # the same column name on the sign-up
+        listed = "SELECT district_id FROM scope_districts"
+        return f"(NOT EXISTS ({listed}) OR {alias}.{column} IN ({listed}))"
+
+    team_districts = CallTeam.districts.through
+    return _NEXT_SQL.format(
+        members=TeamMember._meta.db_table,
+        teams=CallTeam._meta.db_table,
+        calls=Call._meta.db_table,
+        call_columns=", ".join(f.column for f in Call._meta.concrete_fields),
+        team_districts=team_districts._meta.db_table,
+        prospects=Prospect._meta.db_table,
+        signups=SignUp._meta.db_table,
+        candidacies=Candidacy._meta.db_table,
+        queued=_QUEUED.format(in_districts_p=in_districts("p")),
+        in_districts_s=in_districts("s"),
+        rank=Prospect._meta.get_field(f"rank_{rank_chamber}").column,
+    )
+
+
+# The statement's parameters in the order of its prepared form, with their types.
+_NEXT_PARAMS = {
+    "team": "bigint",
+    "caller": "bigint",
+    "now": "timestamptz",
+    "expires": "timestamptz",
+    "states": "text[]",
+    "called": "text[]",
+    "start": "integer",
+    "end": "integer",
+}
+# Statements this module prepared, per database connection (a new connection prepares again).
+_prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _prepared_next(cursor, chamber: str, rank_chamber: str) -> str:
+    """The ``EXECUTE`` of ``_NEXT_SQL`` for such a team, prepared on this connection first if need be.
+
+    Planning this statement costs more than running it (1.3 ms against 1.0 ms at 100,000 sign-ups,
+    bench/calls.py), and a prepared statement is planned once per connection: PostgreSQL's generic
+    plan reads the same indexes for any team, caller and time. SQL-level PREPARE lasts as long as
+    the connection (CONN_MAX_AGE), which PgBouncer in transaction mode would not keep.
     """
-    start, end = settings.CALLS_HOURS
-    params = [*scope_params, now, start, now, end, now, now]
-    with connection.cursor() as cursor:
-        # Callbacks that are due come first (a handful at most, so a separate, small query) ...
-        cursor.execute(
-            f"SELECT signup_id, callback_at FROM calls_prospect WHERE {common} AND callback_at IS NOT NULL "  # noqa: S608
-            "ORDER BY callback_at, signup_id LIMIT 1 FOR UPDATE SKIP LOCKED",
-            params,
-        )
-        row = cursor.fetchone()
-        if row is None:
-            # ... then gaps (new sign-ups where nobody filed, fewest would-be candidates first), then the rest.
-            rank = f"rank_{team.rank_chamber}"
-            cursor.execute(
-                f"SELECT signup_id, callback_at FROM calls_prospect WHERE {common} AND callback_at IS NULL "  # noqa: S608
-                f"ORDER BY {rank}, signed_up_at, signup_id LIMIT 1 FOR UPDATE SKIP LOCKED",
-                params,
-            )
-            row = cursor.fetchone()
-    return row
-
-
-def _still_callable(signup: SignUp | None, callback_at, team: CallTeam, district_ids: set[int]) -> bool:
-    """Re-read live: the copy may lag the sign-up and the pipeline by up to a refresh."""
-    if signup is None or not signup.wants_to_run or not signup.phone or signup.unsubscribed_at:
-        return False
-    if signup.state not in team.states:
-        return False
-    if district_ids and getattr(signup, f"{team.chamber}_id") not in district_ids:
-        return False
-    stage = getattr(getattr(signup, "candidacy", None), "stage", Stage.NEW)
-    return stage in CALLED_STAGES or (callback_at is not None and stage != Stage.WITHDRAWN)
+    name = f"call_next_{chamber or 'states'}_{rank_chamber}"
+    done = _prepared.setdefault(connection.connection, set())
+    if name not in done:
+        sql = _next_sql(chamber, rank_chamber)
+        for number, param in enumerate(_NEXT_PARAMS, start=1):
+            sql = sql.replace(f"%({param})s", f"${number}")
+        cursor.execute(f"PREPARE {name} ({', '.join(_NEXT_PARAMS.values())}) AS {sql}")
+        done.add(name)
+    return f"EXECUTE {name} ({', '.join(f'%({param})s' for param in _NEXT_PARAMS)})"
 
 
 def call_open(*, team: CallTeam, caller, now: datetime.datetime | None = None) -> Call | None:
@@ -190,28 +290,36 @@ def call_open(*, team: CallTeam, caller, now: datetime.datetime | None = None) -
 
 def call_next(*, team: CallTeam, caller, now: datetime.datetime | None = None) -> Call | None:
     """Give ``caller`` one person to call for ``team``, claimed for CALLS_CLAIM_MINUTES; None when nobody
-    can be called now. A caller with a call still open gets that call again: one person at a time."""
+    can be called now. A caller with a call still open gets that call again: one person at a time.
+
+    One statement (``_NEXT_SQL``); the call comes back without its sign-up, which the callers' pages
+    and API read through ``selectors.person_card``."""
     now = now or timezone.now()
-    if not is_caller(team=team, user=caller):
-        raise CallError("You do not call for this team.")
-    if current := call_open(team=team, caller=caller, now=now):
-        return current
-    district_ids = set(team.districts.values_list("pk", flat=True)) if team.chamber else set()
+    start, end = settings.CALLS_HOURS
+    params = {
+        "team": team.pk,
+        "caller": caller.pk,
+        "now": now,
+        "expires": now + datetime.timedelta(minutes=settings.CALLS_CLAIM_MINUTES),
+        "states": list(team.states),
+        "called": list(CALLED_STAGES),
+        "start": start,
+        "end": end,
+    }
+    with connection.cursor() as cursor:
+        execute = _prepared_next(cursor, team.chamber, team.rank_chamber)
     for _attempt in range(CLAIM_ATTEMPTS):
-        with transaction.atomic():
-            claimed = _claim_candidate(team, now)
-            if claimed is None:
-                return None
-            signup_id, callback_at = claimed
-            signup = SignUp.objects.select_related("candidacy").filter(pk=signup_id).first()
-            if not _still_callable(signup, callback_at, team, district_ids):
-                Prospect.objects.filter(signup_id=signup_id).update(callable=False, refreshed_at=now)
-                prospects_refresh_later(signup_id)
-                continue
-            expires = now + datetime.timedelta(minutes=settings.CALLS_CLAIM_MINUTES)
-            call = Call.objects.create(team=team, caller=caller, signup=signup, claimed_at=now, expires_at=expires)
-            Prospect.objects.filter(signup_id=signup_id).update(claimed_until=expires, claim=call, refreshed_at=now)
-            return call
+        # One row: the call's columns (all null when there is no call) and the two flags. raw()
+        # applies the fields' converters (the answers' JSON) as a queryset would.
+        (row,) = Call.objects.raw(execute, params)
+        if not row.is_caller:
+            raise CallError("You do not call for this team.")
+        if row.pk is not None:
+            row.team = team
+            return row
+        if row.repaired_id is None:
+            return None
+        prospects_refresh_later(row.repaired_id)
     return None
 
 

@@ -67,6 +67,37 @@ def test_unsubscribed_person_is_never_offered_even_before_the_refresh(team, call
     assert Prospect.objects.get(pk=gone.pk).callable is False
 
 
+def test_a_stale_person_is_taken_out_and_the_next_one_given_in_the_same_ask(
+    team, caller, ny_house, django_capture_on_commit_callbacks
+):
+    gone = person(ny_house[0], days_ago=30)  # first in line ...
+    SignUp.objects.filter(pk=gone.pk).update(unsubscribed_at=timezone.now())  # ... but gone since the refresh
+    waiting = person(ny_house[1], days_ago=1)
+    Prospect.objects.filter(pk=waiting.pk).update(rank_sldl=Prospect.objects.get(pk=gone.pk).rank_sldl + 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert next_id(team, caller) == waiting.pk
+    assert Prospect.objects.get(pk=gone.pk).callable is False
+    assert not Call.objects.filter(signup=gone).exists()
+
+
+def test_person_who_moved_out_of_the_teams_districts_since_the_refresh_is_not_given(organizer, ny_house):
+    team = make_team(organizer, chamber="sldl", district_ids=[ny_house[0].pk])
+    caller = make_caller(team, organizer)
+    moved = person(ny_house[0])
+    SignUp.objects.filter(pk=moved.pk).update(sldl_id=ny_house[1].pk)  # the queue's copy still has the old district
+    assert next_id(team, caller) is None
+    assert Prospect.objects.get(pk=moved.pk).callable is False
+
+
+def test_next_person_is_one_statement(team, caller, ny_house, django_assert_num_queries):
+    person(ny_house[0])
+    person(ny_house[1])
+    next_id(team, make_caller(team, team.created_by))  # prepares the statement on this connection
+    with django_assert_num_queries(1):
+        call = queue.call_next(team=team, caller=caller, now=NY_MORNING)
+    assert (call.team, call.caller_id, call.answers, call.outcome) == (team, caller.pk, {}, "")
+
+
 def test_people_without_phone_withdrawn_or_filed_are_not_offered(team, caller, ny_house):
     person(ny_house[0], phone="")
     person(ny_house[1], stage="withdrawn")
@@ -213,6 +244,14 @@ def test_removed_caller_gets_nobody(team, caller, organizer, ny_house):
     teams.caller_remove(member=caller.call_memberships.get(), by=organizer)
     with pytest.raises(CallError):
         queue.call_next(team=team, caller=caller, now=NY_MORNING)
+
+
+def test_caller_of_an_archived_team_gets_nobody(team, caller, organizer, ny_house):
+    person(ny_house[0])
+    teams.team_archive(team=team, by=organizer)
+    with pytest.raises(CallError):
+        queue.call_next(team=team, caller=caller, now=NY_MORNING)
+    assert not Call.objects.exists()
 
 
 def test_organizer_cannot_start_a_team_outside_their_states(organizer):
