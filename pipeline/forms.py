@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from signups import validation
-from signups.forms import STATE_CHOICES, AddressFieldsMixin, SignUpForm, TimeTrapInput, TrapInput
+from signups.forms import AddressFieldsMixin, SignUpForm, StateField, TimeTrapInput, TrapInput
 
 # "example.com" (a dot, then two letters or more); initials such as "J.R." pass.
 WEB_ADDRESS = re.compile(r"\.[^\W\d_]{2,}")
@@ -30,7 +30,7 @@ class NominationForm(AddressFieldsMixin, forms.Form):
         help_text=_("Yours or theirs: we use it only to find the district."),
     )
     city = forms.CharField(label=_("City or town"), max_length=100, required=False)
-    state = forms.ChoiceField(label=_("State"), choices=STATE_CHOICES)
+    state = StateField(label=_("State"))
     zip = forms.CharField(label=_("ZIP code"), max_length=10)
     reason = forms.CharField(
         label=_("Why should they run? (optional)"), max_length=2000, required=False, widget=forms.Textarea

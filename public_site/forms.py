@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from signups import validation
-from signups.forms import STATE_CHOICES, AddressFieldsMixin
+from signups.forms import AddressFieldsMixin, StateField
 
 
 class FindForm(AddressFieldsMixin, forms.Form):
@@ -14,7 +14,7 @@ class FindForm(AddressFieldsMixin, forms.Form):
 
     street = forms.CharField(label=_("Street address (optional)"), max_length=200, required=False)
     city = forms.CharField(label=_("City or town (optional)"), max_length=100, required=False)
-    state = forms.ChoiceField(label=_("State (optional)"), choices=STATE_CHOICES, required=False)
+    state = StateField(label=_("State (optional)"), required=False)
     zip = forms.CharField(label=_("ZIP code"), max_length=10, required=False)
     lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
     lng = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)

@@ -32,6 +32,22 @@ STATE_CHOICES = [("", _("Choose a state"))] + [(s.usps, s.name) for s in STATES]
 TIME_TRAP_SALT = "signups.forms.started"
 
 
+class StateField(forms.ChoiceField):
+    """The state picker of every address form.
+
+    Django deep-copies a field's choices for every form it makes; 57 states cost more than all
+    the sign-up form's other fields together (about 0.4 ms per form, ``bench/findings.md``). They
+    are constants, so each form's copy of the field shares the one list.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=STATE_CHOICES, **kwargs)
+
+    def __deepcopy__(self, memo):
+        # forms.Field's copy (widget, messages, validators), without ChoiceField's copy of the choices.
+        return forms.Field.__deepcopy__(self, memo)
+
+
 def time_trap_token(at: float | None = None) -> str:
     """A signed "this form was shown at" timestamp (``at``: seconds since the epoch, default now).
 
@@ -97,7 +113,7 @@ class SignUpForm(AddressFieldsMixin, forms.Form):
         help_text=_("We use your address only to find your districts. A ZIP code alone is fine."),
     )
     city = forms.CharField(label=_("City or town"), max_length=100, required=False)
-    state = forms.ChoiceField(label=_("State"), choices=STATE_CHOICES)
+    state = StateField(label=_("State"))
     zip = forms.CharField(label=_("ZIP code"), max_length=10)
     # Filled in by the map pin or the browser's location when JavaScript is on.
     lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
