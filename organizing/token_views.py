@@ -27,9 +27,13 @@ class ApiTokenForm(forms.Form):
         max_length=100,
         help_text=gettext_lazy("The script or machine that will use it, e.g. “weekly report”."),
     )
-    days = forms.IntegerField(
-        label=gettext_lazy("Valid for (days)"), min_value=1, max_value=settings.API_TOKEN_DAYS, required=False
-    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Built here, not at import: the longest validity is the deployment's API_TOKEN_DAYS as it is now.
+        self.fields["days"] = forms.IntegerField(
+            label=gettext_lazy("Valid for (days)"), min_value=1, max_value=settings.API_TOKEN_DAYS, required=False
+        )
 
 
 @organizer_required

@@ -50,6 +50,15 @@ def test_a_token_expires_after_api_token_days_and_is_then_refused(ny_organizer):
     assert not ApiToken.objects.filter(pk=token.pk).exists()
 
 
+def test_the_page_refuses_a_validity_longer_than_the_deployment_allows(ny_client, settings):
+    settings.API_TOKEN_DAYS = 30
+    refused = ny_client.post(TOKENS, {"name": "x", "days": "31"})
+    assert refused.status_code == 400
+    assert "less than or equal to 30" in refused.content.decode()
+    assert not ApiToken.objects.exists()
+    assert ny_client.post(TOKENS, {"name": "x", "days": "30"}).status_code == 200
+
+
 def test_an_organizer_makes_a_token_on_the_page_sees_its_key_once_and_revokes_it(ny_organizer, ny_client):
     for bad in ({"name": ""}, {"name": "x", "days": "91"}, {"name": "x", "days": "0"}):
         refused = ny_client.post(TOKENS, bad)
