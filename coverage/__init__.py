@@ -13,6 +13,8 @@ Per-district status
     ``district_rows(scope=, filters=, layer_key=, state=None, fields=(), status=None)``: dicts with
     the district's ``fields``, ``candidates``, ``filed``, ``volunteers`` and ``status``
     (``coverage.rules``: ``filed`` > ``candidate`` > ``volunteers`` > ``none``).
+    ``layers_district_rows(scope=, filters=, layer_keys=, fields=())``: the same for several layers
+    in one query, each row with its ``chamber``.
     ``district_list(...)``: the same as ``District`` objects; ``coverage_district(scope=,
     filters=, layer_key=, geoid=)``: one. ``gaps(districts)``: the gap lists.
 People behind the figures (QuerySets; never for the public)
@@ -27,7 +29,7 @@ Layers
 
 from .activity import signups_over_time
 from .districts import coverage_district, district_list, vintage_choices, visible_states
-from .engine import district_rows
+from .engine import district_rows, layers_district_rows
 from .filters import CoverageFilters
 from .layers import HEADLINE, LAYERS, layer
 from .people import (
@@ -58,6 +60,7 @@ __all__ = [
     "gaps",
     "is_national",
     "layer",
+    "layers_district_rows",
     "signup_for_organizer",
     "signups_over_time",
     "status",

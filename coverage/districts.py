@@ -56,23 +56,23 @@ def visible_states(*, scope: Scope, filters: CoverageFilters) -> list[str]:
 
 
 def vintage_choices() -> list[dict]:
-    """Every loaded vintage with its layers, current ones marked: ``[{"vintage", "chambers",
-    "current"}]``, newest first. One query."""
+    """Every loaded vintage with its layers, current ones marked: ``[{"vintage", "value", "chambers",
+    "current"}]``; ``value`` is how the ``vintage`` filter names it (``CoverageFilters``): the bare
+    vintage for the chambers, ``county:2026`` for a local layer's. The chambers' first, newest
+    first, then the local layers'. One query."""
     vintages: dict[str, dict] = {}
     for key, vintage, is_current in (
-        # The chambers only: a vintage filter (``CoverageFilters.vintages``) redraws the
-        # legislative maps; the local layers are counted on their current Census layer.
-        BoundarySet.objects.filter(chamber__in=HEADLINE)
-        .order_by()
-        .values_list("chamber", "vintage", "is_current")
-        .distinct()
+        BoundarySet.objects.order_by().values_list("chamber", "vintage", "is_current").distinct()
     ):
-        entry = vintages.setdefault(vintage, {"vintage": vintage, "chambers": set(), "current": False})
+        # A bare vintage redraws every chamber loaded in it; a local layer's is chosen on its own.
+        value = vintage if key in HEADLINE else f"{key}:{vintage}"
+        entry = vintages.setdefault(value, {"vintage": vintage, "value": value, "chambers": set(), "current": False})
         entry["chambers"].add(key)
         entry["current"] = entry["current"] or is_current
     order = [each.key for each in LAYERS]
-    return sorted(
+    entries = sorted(
         ({**entry, "chambers": [key for key in order if key in entry["chambers"]]} for entry in vintages.values()),
         key=lambda entry: entry["vintage"],
         reverse=True,
     )
+    return sorted(entries, key=lambda entry: entry["chambers"][0] not in HEADLINE)

@@ -210,6 +210,26 @@ def district_rows_sql(
     return sql, [*cte_params, *rows_params]
 
 
+def layers_district_rows(*, scope: Scope, filters: CoverageFilters, layer_keys, fields=()) -> list[dict]:
+    """``district_rows`` of several layers at once, each row with its ``chamber`` (the layer), by
+    layer, state and GEOID: one query and one pass over the sign-ups however many layers (the
+    public snapshot's local units, six layers, would otherwise pass over them six times)."""
+    fields = checked_fields(("chamber", "state", "geoid", *fields))
+    parts = [
+        part
+        for key in layer_keys
+        if (part := layer_rows_sql(scope=scope, filters=filters, layer_key=key, state=None, fields=fields))
+    ]
+    if not parts:  # an empty scope
+        return []
+    cte_sql, cte_params = counts_cte(scope=scope, filters=filters, layer_keys=tuple(layer_keys))
+    listed = " UNION ALL ".join(sql for sql, _params in parts)
+    sql = f"""{cte_sql}
+        SELECT listed.*, {status_sql()} AS status FROM ({listed}) AS listed ORDER BY chamber, state, geoid
+    """  # noqa: S608
+    return fetch_dicts(sql, [*cte_params, *(param for _sql, params in parts for param in params)])
+
+
 def fetch_dicts(sql: str, params: list) -> list[dict]:
     """Run ``sql`` and return its rows as dicts by column name."""
     with connection.cursor() as cursor:

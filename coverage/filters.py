@@ -28,6 +28,12 @@ GET parameters (all optional; a parameter given empty means "not set"):
     chambers (if loaded for both); repeat it for several chambers. The chamber
     is looked up in ``BoundarySet``. Asking for a chamber's current vintage is
     the same as not asking.
+    A local layer's vintage is named with its layer, or its lens for all the lens's
+    layers loaded in it: ``county:2026``, ``place:2024``, ``school_board:2026``
+    (``unsd``, ``elsd`` and ``scsd`` of 2026). A bare year names the chambers' maps only:
+    a TIGER year such as 2026 can also be a state legislature's vintage, and asking
+    for those maps must not move the counties (nor loading a county file change what
+    an old link means).
 """
 
 import dataclasses
@@ -35,12 +41,15 @@ import datetime
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from django.db.models import Q
 from django.utils import timezone
 
-from districts.models import BoundarySet, Chamber
+from districts.models import LAYER_CHOICES, BoundarySet, Chamber
 from districts.states import BY_USPS
 from pipeline.models import Stage
 from signups.models import BallotLine, Office
+
+from .layers import LENS_BY_KEY, LOCAL
 
 KINDS = ("run", "volunteer")
 TRUE_VALUES = {"1", "true", "yes", "on"}
@@ -170,34 +179,51 @@ class CoverageFilters:
         return filters, errors
 
     @staticmethod
-    def _parse_vintages(values: list[str], errors: dict) -> dict[str, str]:
-        if not values:
+    def _asked_layers(value: str, errors: dict) -> tuple[tuple[str, ...], str] | None:
+        """The layers and vintage one ``vintage`` value names: a bare vintage the chambers,
+        ``layer:vintage`` or ``lens:vintage`` local layers; None (with an error) for a bad prefix."""
+        key, colon, vintage = value.rpartition(":")
+        if not colon:
+            return tuple(Chamber.values), value
+        if key in LOCAL:
+            return (key,), vintage
+        if key in LENS_BY_KEY:
+            return LENS_BY_KEY[key].layers, vintage
+        errors.setdefault("vintage", []).append(
+            f"{value!r}: name a local layer or lens before the colon ({', '.join((*LOCAL, *LENS_BY_KEY))})."
+        )
+        return None
+
+    @classmethod
+    def _parse_vintages(cls, values: list[str], errors: dict) -> dict[str, str]:
+        asked = {value: found for value in values if (found := cls._asked_layers(value, errors))}
+        if not asked:
             return {}
-        loaded = {}  # vintage -> {chamber: is_current}
+        wanted = Q()
+        for layers, vintage in asked.values():
+            wanted |= Q(vintage=vintage, chamber__in=layers)
+        loaded = {}  # (layer, vintage) -> is_current
         for chamber, vintage, is_current in (
-            # Only the chambers' vintages: a vintage redraws the legislative maps, and the local
-            # lenses count on their current Census layer (a TIGER year such as 2024 can also name
-            # a state chamber's vintage: asking for those maps must not move the counties).
-            BoundarySet.objects.filter(vintage__in=values, chamber__in=Chamber.values)
-            .values_list("chamber", "vintage", "is_current")
-            .distinct()
+            BoundarySet.objects.filter(wanted).values_list("chamber", "vintage", "is_current").distinct()
         ):
-            loaded.setdefault(vintage, {})[chamber] = loaded.get(vintage, {}).get(chamber, False) or is_current
+            loaded[chamber, vintage] = loaded.get((chamber, vintage), False) or is_current
+        labels = dict(LAYER_CHOICES)
         vintages: dict[str, str] = {}
-        for value in values:
-            if value not in loaded:
+        for value, (layers, vintage) in asked.items():
+            found = [(key, loaded[key, vintage]) for key in layers if (key, vintage) in loaded]
+            if not found:
                 errors.setdefault("vintage", []).append(f"No boundary set of vintage {value!r} is loaded.")
                 continue
-            for chamber, is_current in loaded[value].items():
-                if chamber in vintages and vintages[chamber] != value:
+            for key, is_current in found:
+                if key in vintages and vintages[key] != vintage:
                     errors.setdefault("vintage", []).append(
-                        f"Two vintages for {Chamber(chamber).label}: {vintages[chamber]!r} and {value!r}."
+                        f"Two vintages for {labels[key]}: {vintages[key]!r} and {vintage!r}."
                     )
                     continue
                 # The current vintage is the default: leaving it out keeps one
                 # spelling (and one cache key) per meaning.
                 if not is_current:
-                    vintages[chamber] = value
+                    vintages[key] = vintage
         return vintages
 
     def to_params(self) -> list[tuple[str, str]]:
@@ -218,8 +244,15 @@ class CoverageFilters:
             params.append(("office", self.office))
         if self.stage:
             params.append(("stage", self.stage))
-        params.extend(("vintage", vintage) for vintage in dict.fromkeys(self.vintages.values()))
+        params.extend(("vintage", value) for value in self.vintage_values())
         return params
+
+    def vintage_values(self) -> list[str]:
+        """The ``vintage`` parameter's values for these filters: bare for the chambers, each local
+        layer's with its layer (``county:2026``)."""
+        chambers = [vintage for key, vintage in self.vintages.items() if key not in LOCAL]
+        local = [f"{key}:{vintage}" for key, vintage in self.vintages.items() if key in LOCAL]
+        return [*dict.fromkeys(chambers), *local]
 
     def to_query(self) -> str:
         """URL-encoded query string (no leading '?'); ``from_query`` of it gives equal filters."""

@@ -96,6 +96,11 @@ class Lens:
     def layers(self) -> tuple[str, ...]:
         return tuple(each.key for each in LAYERS if each.lens == self.key)
 
+    @property
+    def office(self) -> str:
+        """The office (``signups.models.Office``) a would-be candidate chooses to count in this lens's units."""
+        return BY_KEY[self.layers[0]].office
+
 
 LENSES = (
     Lens("school_board", _("School boards"), _("school districts")),

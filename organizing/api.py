@@ -32,7 +32,13 @@ FILTER_PARAMETERS = [
     OpenApiParameter(
         "stage", str, description="Candidates at this pipeline stage (new, contacted, ... filed, on_ballot)."
     ),
-    OpenApiParameter("vintage", str, description="A loaded boundary vintage (CD120, 2026); default current maps."),
+    OpenApiParameter(
+        "vintage",
+        str,
+        description="A loaded boundary vintage; default current maps. Bare for the chambers (CD120; 2026 for "
+        "both state chambers), with its layer or lens for a local layer (county:2026, place:2024, "
+        "school_board:2026). Repeat it for several.",
+    ),
 ]
 
 

@@ -78,8 +78,9 @@ def _filter_context(request, filters: CoverageFilters, errors: dict, *, fixed_st
         "office_choices": Office.choices,
         "stage_choices": Stage.choices,
         "vintage_choices": coverage.vintage_choices(),
-        "chosen_vintages": list(dict.fromkeys(filters.vintages.values())),
+        "chosen_vintages": filters.vintage_values(),
         "chamber_labels": CHAMBER_LABELS,
+        "layer_labels": MAP_LABELS,
         "national": coverage.is_national(scope=request.user.scope, filters=filters),
     }
 

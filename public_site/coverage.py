@@ -17,6 +17,11 @@ What the public sees, and why:
 * per local lens (``coverage.layers.LENSES``: school boards, city and town
   councils, county offices), nationally and per state: governing units covered
   (someone there wants to run for that office) / total / percent;
+* per state and local lens: how many units have each status, and the units with
+  nobody yet (layer, GEOID, name), the only ones listed: a state has hundreds of
+  towns and school districts, and the page asks visitors to fill the gaps. Their
+  status is the chambers' (the engine's rule, ``_PUBLIC_STATUS`` below), from the
+  same rebuild;
 * national numbers of people only: supporters who want to run and volunteers.
 
 Only **confirmed** sign-ups count (``CoverageFilters(confirmed_only=True)``): a
@@ -45,6 +50,7 @@ from django.db import connection
 import coverage
 from accounts.scope import Scope
 from coverage import CoverageFilters
+from coverage.layers import LOCAL, layer
 from coverage.summary import coverage_summary_build
 from districts.models import Chamber
 from districts.states import BY_USPS
@@ -52,7 +58,7 @@ from districts.states import BY_USPS
 logger = logging.getLogger(__name__)
 
 # Public figures are at most this many seconds behind the database. A minute lets a
-# livestream's audience watch the map fill in, and costs four queries a minute in all.
+# livestream's audience watch the map fill in, and costs five queries a minute in all.
 SNAPSHOT_SECONDS = 60
 # Celery beat rebuilds the snapshot this often, so requests never find it SNAPSHOT_SECONDS old.
 REFRESH_SECONDS = SNAPSHOT_SECONDS // 2
@@ -62,7 +68,7 @@ LOCAL_SECONDS = 5
 KEEP_SECONDS = 15 * 60
 # At most one rebuild at a time: another process may try again after this (a rebuild that died).
 REBUILD_LOCK_SECONDS = 30
-CACHE_PREFIX = "public:snapshot:v2"
+CACHE_PREFIX = "public:snapshot:v3"  # v3: the local units (``Snapshot.local``)
 
 CHAMBERS = (Chamber.SLDL.value, Chamber.SLDU.value, Chamber.CD.value)  # the headline's order
 STATUSES = ("none", "candidate", "filed")
@@ -98,6 +104,10 @@ class Snapshot:
     districts: dict
     # {lens: {covered, total, percent, filed, filed_percent}}: the local offices, nationally.
     lenses: dict = dataclasses.field(default_factory=dict)
+    # {state: {lens: {"statuses": {status: units}, "gaps": ((layer, geoid, name), ...)}}}: each
+    # local lens's units per public status, and those with nobody yet by name. Tuples, not
+    # PublicDistrict: a country has some 50,000 local units, read from Redis by every process.
+    local: dict = dataclasses.field(default_factory=dict)
 
     @property
     def version(self) -> str:
@@ -110,6 +120,10 @@ class Snapshot:
     def state_districts(self, code: str) -> dict:
         """``{chamber: [PublicDistrict]}`` of one state."""
         return {chamber: [d for d in rows if d.state == code] for chamber, rows in self.districts.items()}
+
+    def state_local(self, code: str) -> dict:
+        """``{lens: {"statuses", "gaps"}}`` of one state's local units (empty where none are loaded)."""
+        return self.local.get(code, {})
 
     def status_by_id(self) -> dict[int, str]:
         return self._status_by_id
@@ -137,6 +151,16 @@ def _engine_statuses(chamber: str) -> list[dict]:
     )
 
 
+def _engine_local_statuses() -> list[dict]:
+    """Every governing local unit (current Census layers) with the engine's status, in one query."""
+    return coverage.layers_district_rows(
+        scope=Scope.everywhere(),
+        filters=CoverageFilters(confirmed_only=True),
+        layer_keys=LOCAL,
+        fields=("name",),
+    )
+
+
 def public_map_bounds(*, state: str | None, chamber: str) -> tuple:
     """West, south, east, north to fit a map of ``state``'s districts (the contiguous US for the country)."""
     filters = CoverageFilters(states=(state,) if state else ())
@@ -150,8 +174,26 @@ def _public_figures(figures: dict) -> dict:
     return {key: figures[key] for key in FIGURE_KEYS}
 
 
+def _public_local(rows: list[dict]) -> dict:
+    """The engine's local units as ``Snapshot.local``: per state and lens, units per public status
+    and the gaps (status ``none``) by name."""
+    local: dict = {}
+    for row in rows:
+        public = _PUBLIC_STATUS[row["status"]]
+        entry = local.setdefault(row["state"], {}).setdefault(
+            layer(row["chamber"]).lens, {"statuses": dict.fromkeys(STATUSES, 0), "gaps": []}
+        )
+        entry["statuses"][public] += 1
+        if public == "none":
+            entry["gaps"].append((row["chamber"], row["geoid"], row["name"]))
+    for lenses in local.values():
+        for entry in lenses.values():
+            entry["gaps"] = tuple(sorted(entry["gaps"], key=lambda gap: (gap[2].casefold(), gap[1])))
+    return local
+
+
 def snapshot_build() -> Snapshot:
-    """Public coverage computed now: four queries (figures, then each chamber's statuses)."""
+    """Public coverage computed now: five queries (figures, each chamber's statuses, the local units')."""
     figures = _engine_figures()
     districts = {
         chamber: [
@@ -182,6 +224,7 @@ def snapshot_build() -> Snapshot:
         ],
         districts=districts,
         lenses={key: _public_figures(lens) for key, lens in figures["lenses"].items()},
+        local=_public_local(_engine_local_statuses()),
     )
 
 

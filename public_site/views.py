@@ -13,6 +13,8 @@ sign-up form, which opens filled in (``signups.views.SignUpView``): the address
 travels in the body, never in a URL, and is stored only if the visitor signs up.
 """
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -46,6 +48,12 @@ STATUS_LABELS = {
     "filed": _("A candidate has filed"),
 }
 MVT_CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
+# A local unit with nobody yet: the call to be the first, per lens (coverage.layers.LENSES).
+FIRST_IN_UNIT = {
+    "school_board": _("Be the first to run for the school board of %(unit)s"),
+    "council": _("Be the first to run for the council of %(unit)s"),
+    "county": _("Be the first to run for county office in %(unit)s"),
+}
 
 
 def chamber_label(chamber: str):
@@ -111,6 +119,28 @@ def _lenses(figures: dict) -> list[dict]:
         {"key": lens.key, "label": lens.label, "units": lens.units_label, **figures[lens.key]}
         for lens in LENSES
         if lens.key in figures
+    ]
+
+
+def _local_units(local: dict, *, state: str) -> list[dict]:
+    """A state's local units (``Snapshot.state_local``) for templates/public/includes/_local_gaps.html:
+    per lens, how many units have each status, and those with nobody yet, each a link to the run
+    form with what is known filled in (the state and the office; nothing about the visitor)."""
+    run = reverse("signups:run")
+    return [
+        {
+            "key": lens.key,
+            "label": lens.label,
+            "units": lens.units_label,
+            "statuses": [
+                {"status": status, "label": label, "units": local[lens.key]["statuses"][status]}
+                for status, label in STATUS_LABELS.items()
+            ],
+            "run_url": f"{run}?{urlencode({'state': state, 'office': lens.office})}",
+            "gaps": [FIRST_IN_UNIT[lens.key] % {"unit": name} for _layer, _geoid, name in local[lens.key]["gaps"]],
+        }
+        for lens in LENSES
+        if lens.key in local
     ]
 
 
@@ -207,6 +237,7 @@ def state(request, state: str):
             "state": {"code": code, "name": name},
             "chambers": figures,
             "lenses": _lenses(row.get("lenses", {})),
+            "local": _local_units(snapshot.state_local(code), state=code),
             "districts": [
                 {"chamber": c, "label": CHAMBER_LABELS[c], "rows": districts[c]} for c in CHAMBERS if districts[c]
             ],

@@ -91,6 +91,20 @@ class SignUpView(RateLimitedFormMixin, FormView):
     ip_scope = "signup_form"
     email_scope = "signup"
 
+    def get_initial(self):
+        """A link from a public page may choose the state and an office (``?state=VT&office=county``:
+        "be the first to run for ..."): public facts about a place, never the visitor's own, so
+        they may sit in a URL. Values the form does not offer are ignored."""
+        initial = super().get_initial()
+        form_fields = self.get_form_class().base_fields
+        state = self.request.GET.get("state", "").upper()
+        if state in dict(form_fields["state"].choices) and state:
+            initial["state"] = state
+        office = self.request.GET.get("office", "")
+        if "offices" in form_fields and office in dict(form_fields["offices"].choices):
+            initial["offices"] = [office]
+        return initial
+
     def post(self, request, *args, **kwargs):
         if request.POST.get("prefill"):
             # Opened from another page with the address typed there: the form, filled in and not

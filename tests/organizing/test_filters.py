@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.http import QueryDict
 
-from coverage import CoverageFilters
+from coverage import CoverageFilters, vintage_choices
 from districts.models import BoundarySet
 
 pytestmark = pytest.mark.django_db
@@ -93,3 +93,39 @@ def test_a_vintage_maps_to_its_chambers_and_the_current_one_is_the_default():
     assert parse(f"vintage={current_house}") == (CoverageFilters(), {})
     filters = parse("vintage=CD120,2032")[0]
     assert parse(filters.to_query())[0] == filters
+
+
+def test_a_local_layer_vintage_is_named_with_its_layer_or_lens_and_a_bare_year_keeps_the_counties():
+    current_county = BoundarySet.objects.get(chamber="county", is_current=True).vintage
+    for chamber in ("county", "unsd", "elsd", "sldl"):
+        BoundarySet.objects.create(
+            chamber=chamber, vintage="2031", name=f"test-{chamber}", source="test", checksum="x", resolution="full"
+        )
+
+    assert parse("vintage=county:2031")[0].vintages == {"county": "2031"}
+    assert parse("vintage=school_board:2031")[0].vintages == {"elsd": "2031", "unsd": "2031"}
+    # A bare year redraws the legislative maps only, even where a county file has that year.
+    assert parse("vintage=2031")[0].vintages == {"sldl": "2031"}
+    assert parse("vintage=2031&vintage=county:2031")[0].vintages == {"county": "2031", "sldl": "2031"}
+    # The current county file is the default, as for the chambers.
+    assert parse(f"vintage=county:{current_county}") == (CoverageFilters(), {})
+    filters = parse("vintage=2031,unsd:2031,county:2031")[0]
+    assert filters.to_params() == [("vintage", "2031"), ("vintage", "county:2031"), ("vintage", "unsd:2031")]
+    assert parse(filters.to_query())[0] == filters
+    for bad in ("county:1812", "ward:2031", "sldl:2031", "scsd:2031"):
+        assert list(parse(f"vintage={bad}")[1]) == ["vintage"], bad
+    assert list(parse("vintage=county:2031&vintage=county:" + current_county)[1]) == ["vintage"]
+
+
+def test_the_vintage_choices_offer_each_local_layer_vintage_by_its_parameter_value():
+    BoundarySet.objects.create(
+        chamber="county", vintage="2031", name="test-county", source="test", checksum="x", resolution="full"
+    )
+    choices = {choice["value"]: choice for choice in vintage_choices()}
+
+    assert choices["county:2031"]["chambers"] == ["county"] and not choices["county:2031"]["current"]
+    current = BoundarySet.objects.get(chamber="county", is_current=True).vintage
+    assert choices[f"county:{current}"]["current"]
+    # The chambers' vintages come first, as bare values.
+    chambers = [choice for choice in vintage_choices() if ":" not in choice["value"]]
+    assert vintage_choices()[: len(chambers)] == chambers

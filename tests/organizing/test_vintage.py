@@ -1,16 +1,22 @@
 """Coverage of another loaded vintage (before/after redistricting): people counted by where they live."""
 
+import csv
+import io
+import re
+
 import pytest
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 from django.http import QueryDict
+from rest_framework.test import APIClient
 
 from coverage import CoverageFilters
 from coverage.engine import district_rows
 from coverage.summary import coverage_summary_build
 from districts.models import BoundarySet, District
-from tests.factories import signup_in
+from tests.factories import TotpOrganizerFactory, api_key, signup_in
 from tests.organizing.conftest import current_districts
 from tests.organizing.test_pages import text
+from tests.plugins.organizers import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +119,97 @@ def test_pages_of_another_vintage(ny_client, vintage_2032):
     assert [p.pk for p in district.context["page"].object_list] == [person.pk]
     # Without the vintage, the 2032 district is not one of the current maps.
     assert ny_client.get(f"/organize/districts/sldl/{lower.geoid}/").status_code == 404
+
+
+# Two made-up 2031 Vermont counties, redrawn: the north-west (Burlington) and the rest of the state.
+NORTH_WEST = Polygon.from_bbox((-73.45, 44.30, -72.90, 45.02))
+REST = Polygon.from_bbox((-72.90, 42.72, -71.46, 45.02))
+
+
+@pytest.fixture
+def counties_2031():
+    """A second vintage of a local layer (the session's current one is the Census 2023 county file)."""
+    boundary_set = BoundarySet.objects.create(
+        chamber="county",
+        vintage="2031",
+        name="synthetic_2031_county",
+        source="test",
+        checksum="synthetic",
+        resolution="full",
+        states=["VT"],
+        is_current=False,
+    )
+    return [
+        District.objects.create(
+            boundary_set=boundary_set,
+            chamber="county",
+            state="VT",
+            state_fips="50",
+            code=code,
+            geoid=f"50{code}",
+            ocd_id="",
+            name=name,
+            kind="County",
+            geometry=MultiPolygon(polygon, srid=4326),
+        )
+        for code, name, polygon in (("901", "Champlain County", NORTH_WEST), ("902", "Green Mountain County", REST))
+    ]
+
+
+@pytest.fixture
+def vt_organizer(db):
+    return TotpOrganizerFactory(states=["VT"])
+
+
+def test_a_local_layer_of_another_vintage_counts_its_office_by_location(vt_organizer, counties_2031):
+    house = current_districts("sldl", "VT")[0]
+    burlington = Point(-73.2121, 44.4759, srid=4326)
+    signup_in(house, location=burlington, offices=["county"])
+    signup_in(house, location=burlington, offices=["state_house"])  # not a county officer
+    signup_in(house, location=Point(-72.58, 44.26, srid=4326), wants_to_run=False, wants_to_volunteer=True)
+
+    filters, errors = CoverageFilters.from_query(QueryDict("vintage=county:2031"))
+    assert errors == {} and filters.vintages == {"county": "2031"}
+
+    rows = district_rows(scope=vt_organizer.scope, filters=filters, layer_key="county", fields=("name",))
+    assert [(row["name"], row["candidates"], row["volunteers"], row["status"]) for row in rows] == [
+        ("Champlain County", 1, 0, "candidate"),
+        ("Green Mountain County", 0, 1, "volunteers"),
+    ]
+    lenses = coverage_summary_build(scope=vt_organizer.scope, filters=filters)["lenses"]
+    assert (lenses["county"]["covered"], lenses["county"]["total"]) == (1, 2)
+    # The chambers and the current counties are untouched.
+    assert (
+        coverage_summary_build(scope=vt_organizer.scope, filters=CoverageFilters())["lenses"]["county"]["total"] == 14
+    )
+
+
+def test_the_coverage_api_csv_export_and_pages_take_a_local_vintage(vt_organizer, counties_2031):
+    signup_in(current_districts("sldl", "VT")[0], location=Point(-73.2121, 44.4759, srid=4326), offices=["county"])
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_key(vt_organizer)}")
+    browser = client_for(vt_organizer)
+    query = "chamber=county&state=VT&vintage=county:2031"
+
+    listed = api.get(f"/api/v1/coverage/districts/?{query}").json()
+    exported = list(
+        csv.DictReader(
+            io.StringIO(b"".join(browser.get(f"/organize/export/districts.csv?{query}").streaming_content).decode())
+        )
+    )
+    state_page = browser.get("/organize/states/VT/?vintage=county:2031").content.decode()
+    dashboard = browser.get("/organize/?vintage=county:2031").content.decode()
+
+    assert [(row["name"], row["status"]) for row in listed] == [
+        ("Champlain County", "candidate"),
+        ("Green Mountain County", "none"),
+    ]
+    assert [(row["vintage"], row["name"], row["status"]) for row in exported] == [
+        ("2031", "Champlain County", "candidate"),
+        ("2031", "Green Mountain County", "none"),
+    ]
+    county = state_page.split('id="lens-county"')[1].split("</section>")[0]
+    assert "1 of 2 counties covered" in re.sub(r"<[^>]+>", "", county)
+    assert "Green Mountain County" in county.split('data-gap="nobody"')[1].split("</details>")[0]
+    assert 'value="county:2031" selected' in dashboard
+    assert api.get("/api/v1/coverage/districts/?chamber=county&vintage=county:1812").status_code == 400

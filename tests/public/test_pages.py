@@ -20,7 +20,11 @@ def confirmed_runner(district, **fields):
 
 
 def text(response) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+    return plain(response.content.decode())
+
+
+def plain(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 def test_national_page_shows_the_headline_per_chamber_and_every_state(client):
@@ -161,3 +165,61 @@ def test_state_page_shows_county_offices_from_confirmed_supporters_only(client):
     assert "County offices" in page
     assert "1 of 14 counties have someone who wants to run for this office." in page
     assert "1 de 14 condados tienen a alguien que quiere postularse a este cargo." in spanish
+
+
+def test_state_page_lists_local_units_with_nobody_yet_by_lens_and_units_per_status(client):
+    # Burlington is in Chittenden County; Vermont has 14 counties in the Census county file.
+    house = district_at("sldl", *BURLINGTON)
+    for _ in range(2):
+        confirmed_runner(house, offices=["county"])
+    confirmed_runner(house, offices=["state_house"])  # runs, but not for a county office
+
+    response = client.get("/coverage/vt/")
+    html, page = response.content.decode(), text(response)
+    spanish = text(client.get("/es/coverage/vt/"))
+
+    assert "Local offices with nobody yet" in page
+    county = re.search(r'class="public-local" data-lens="county".*?</section>', html, re.S).group(0)
+    counties = plain(county)
+    per_status = re.sub(r" :", ":", counties)
+    assert "Nobody yet: 13" in per_status
+    assert "Someone wants to run here: 1" in per_status  # a unit's status, never its two people
+    assert "A candidate has filed: 0" in per_status
+    assert "Be the first to run for county office in Essex" in counties  # the Census file's NAME
+    assert "Chittenden" not in counties  # someone wants to run there: not a gap
+    assert counties.count("Be the first to run for county office in") == 13
+    assert 'href="/run/?state=VT&amp;office=county"' in county
+    assert "Sé la primera persona en postularse a un cargo del condado en Essex" in spanish
+
+
+def test_local_statuses_follow_the_chambers_rule_from_the_same_snapshot(client):
+    house = district_at("sldl", *BURLINGTON)
+    filed = confirmed_runner(house, offices=["county"])
+    Candidacy.objects.create(signup=filed, stage=Stage.FILED)
+    signup_in(district_at("sldl", 44.81, -71.88), offices=["county"])  # Essex County, never confirmed
+    confirmed_runner(district_at("sldl", 44.81, -71.88), wants_to_run=False, wants_to_volunteer=True, offices=[])
+
+    from public_site.coverage import public_snapshot
+
+    vermont = public_snapshot().state_local("VT")["county"]
+    # Filed wins; unconfirmed people and volunteers leave a county with nobody, as for the chambers.
+    assert vermont["statuses"] == {"none": 13, "candidate": 0, "filed": 1}
+    assert "Essex" in [name for _layer, _geoid, name in vermont["gaps"]]
+    assert "Chittenden" not in [name for _layer, _geoid, name in vermont["gaps"]]
+
+
+def test_state_page_with_local_units_costs_no_query_beyond_the_map_bounds(client, django_assert_num_queries):
+    from public_site.coverage import public_snapshot
+
+    public_snapshot()
+    with django_assert_num_queries(1):  # the map's bounds, once per snapshot and process
+        assert client.get("/coverage/ny/").status_code == 200
+    with django_assert_num_queries(0):
+        assert client.get("/coverage/ny/").status_code == 200
+
+
+def test_a_link_from_a_local_gap_opens_the_run_form_with_state_and_office_chosen(client):
+    form = client.get("/run/?state=VT&office=school_board").context["form"]
+    assert form.initial["state"] == "VT" and form.initial["offices"] == ["school_board"]
+    ignored = client.get("/run/?state=ZZ&office=king").context["form"]
+    assert "state" not in ignored.initial and "offices" not in ignored.initial

@@ -4,7 +4,9 @@ people shows none of them, and no count of people in a district.
 The invented people have distinctive names, emails, phones and streets, and their
 districts have distinctive numbers of people (7 would-be candidates in one, 11
 volunteers in another, 13 in a third), so a page that printed a count per district
-would show a number found nowhere else. Every page is searched as text, every tile's
+would show a number found nowhere else. The would-be candidates also want to run for
+every local office, so their counties, towns and school districts are covered, and a
+count beside a local unit's name would be found the same way. Every page is searched as text, every tile's
 decoded features, every JSON answer; the share images are pictures (checked for size
 and format by the page tests) and carry no text about people by construction.
 """
@@ -34,6 +36,8 @@ PEOPLE = [
 ]
 # Numbers of people per district chosen to appear nowhere else on the pages.
 CANDIDATES_IN_ONE, VOLUNTEERS_IN_ONE, MIXED = 7, 11, 13
+# Every office, so the local lenses count the would-be candidates too.
+EVERY_OFFICE = ["state_house", "state_senate", "us_house", "county", "city_council", "school_board"]
 
 
 def needles() -> list[str]:
@@ -70,6 +74,7 @@ def invented_people():
                 email=f"{n}{email}",
                 phone=phone,
                 street=street,
+                offices=EVERY_OFFICE,
                 confirmed_at=timezone.now(),
             )
         )
@@ -99,6 +104,7 @@ def invented_people():
             phone=phone,
             street=street,
             wants_to_volunteer=n % 2 == 0,
+            offices=EVERY_OFFICE,
             confirmed_at=timezone.now() if n % 3 else None,
         )
     Candidacy.objects.create(signup=people[0], stage=Stage.FILED, notes="Xanthippe filed on Tuesday")
@@ -112,6 +118,9 @@ def leaks(text: str) -> list[str]:
     for count in (CANDIDATES_IN_ONE, VOLUNTEERS_IN_ONE, MIXED, CANDIDATES_IN_ONE - 1):
         if re.search(rf"District \d+[^<\n]{{0,80}}\b{count}\b", text):
             found.append(f"count {count} beside a district")
+        # ... or beside a local unit's name, in its call to be the first.
+        if re.search(rf"Be the first to run for [^<\n]{{0,120}}\b{count}\b", text):
+            found.append(f"count {count} beside a local unit")
     return found
 
 
@@ -143,6 +152,11 @@ def test_no_public_page_or_answer_shows_a_person_or_a_count_per_district(client,
             assert not leaks(response.content.decode()), (data, leaks(response.content.decode()))
             checked += 1
     assert checked > 30
+    # The state pages checked include their local units: the people's counties are covered, others listed.
+    new_york = client.get("/coverage/ny/").content.decode()
+    assert 'data-lens="county"' in new_york
+    assert "Be the first to run for county office in Albany<" in new_york
+    assert "county office in New York<" not in new_york  # Manhattan: the people want to run there
     # Every state with districts has a page, and none of them shows anyone either.
     for code in BY_USPS:
         response = client.get(reverse("public:state", kwargs={"state": code.lower()}))
