@@ -134,7 +134,8 @@ def _fill_time_zones() -> None:
 #   by rank. Each branch is ``ORDER BY ... LIMIT 1 FOR UPDATE SKIP LOCKED`` so that it reads its
 #   rank-ordered partial index (calls/0002) from the front and stops at the first person no other
 #   caller holds; under the outer LIMIT 1 the second branch does not run when the first found
-#   somebody. MATERIALIZED: evaluated once, since a second evaluation could lock somebody else;
+#   somebody. MATERIALIZED: evaluated once, since a second evaluation could lock somebody else.
+#   A team of a few states reads each state's own index instead (``_RANKED_PER_STATE``);
 # - ``checked``: the queue row is a copy that lags the sign-up and the pipeline by up to a refresh
 #   (a minute), so the person is re-read live (still running, a phone, not unsubscribed, in the
 #   team's states and districts, a stage that is called) before anyone is given them;
@@ -163,11 +164,7 @@ candidate AS MATERIALIZED (
         ORDER BY p.callback_at, p.signup_id LIMIT 1 FOR UPDATE OF p SKIP LOCKED
     ) AS due
     UNION ALL
-    SELECT * FROM (
-        SELECT p.signup_id, p.callback_at FROM {prospects} p
-        WHERE {queued} AND p.callback_at IS NULL
-        ORDER BY p.{rank}, p.signed_up_at, p.signup_id LIMIT 1 FOR UPDATE OF p SKIP LOCKED
-    ) AS ranked
+    SELECT * FROM ({ranked}) AS ranked
     LIMIT 1
 ),
 checked AS MATERIALIZED (
@@ -203,9 +200,46 @@ FROM (SELECT) AS one
 LEFT JOIN (SELECT * FROM open_call UNION ALL SELECT * FROM new_call) AS c ON true
 """
 
+# The ranked branch of a team of many states: the global rank-ordered index (calls/0002) from the front.
+_RANKED = """
+    SELECT p.signup_id, p.callback_at FROM {prospects} p
+    WHERE {queued} AND p.callback_at IS NULL
+    ORDER BY p.{rank}, p.signed_up_at, p.signup_id LIMIT 1 FOR UPDATE OF p SKIP LOCKED
+"""
+
+# A team of at most this many states is given its people through each state's own index.
+# In the global index a team of a few big states (crowded districts: high ranks) comes after
+# every other state's low ranks, and as the day goes on each ask reads past thousands of
+# other states' people (three states: 8,533 rows, 10.5 ms, after 550 calls; bench/findings.md).
+# Per state, an ask costs one index descent per state: 0.3-0.5 ms for 1 to 8 states whatever
+# the hour, 1.2-1.3 ms for all 51 (against 0.5-0.8 ms through the global index, where a team
+# of many states has people at the front). Eight also bounds the rows one ask locks (below).
+FEW_STATES = 8
+
+# The ranked branch of a team of few states: the front of each of its states' runs in the
+# per-state indexes (calls/0003), each locked with SKIP LOCKED, and the best of them taken.
+# Each state's best person is locked for the life of the statement (about a millisecond) though
+# only one is claimed: a caller asking at that instant skips them and takes the next of those
+# states, so at worst a person second in line is handed out a moment before the first (who
+# goes to the next ask); nobody is ever handed to two callers, since the lock still decides.
+# One lock would be better, but PostgreSQL refuses FOR UPDATE over a UNION (no Merge Append of
+# the states' index scans under one LockRows), and listing each state's first 64 unlocked and
+# then locking the best of them (one LockRows over a Sort) took 3.1 ms and finds nobody when a
+# state's 64 are all being claimed at once. ``unnest`` + LATERAL keeps one prepared statement
+# for any number of states and was faster than one UNION ALL branch per state (0.4 ms against
+# 1.0 ms for three states, 2.4 ms for eight; the array subscripts are re-evaluated per row).
+_RANKED_PER_STATE = """
+    SELECT b.signup_id, b.callback_at FROM unnest(%(states)s::text[]) AS s(code) CROSS JOIN LATERAL (
+        SELECT p.signup_id, p.callback_at, p.{rank} AS rank, p.signed_up_at FROM {prospects} p
+        WHERE p.state = s.code AND {queued} AND p.callback_at IS NULL
+        ORDER BY p.{rank}, p.signed_up_at, p.signup_id LIMIT 1 FOR UPDATE OF p SKIP LOCKED
+    ) AS b
+    ORDER BY b.rank, b.signed_up_at, b.signup_id LIMIT 1
+"""
+
 # Who may be given out now, besides the team's scope (the same for both branches of the claim).
 _QUEUED = """
-    p.status = 'open' AND p.callable AND p.state = ANY(%(states)s) AND {in_districts_p}
+    p.status = 'open' AND p.callable AND {in_states_p} AND {in_districts_p}
     -- Calling hours in the person's own zone, compared by PostgreSQL (it knows the IANA zones).
     AND p.time_zone <> '' AND EXTRACT(HOUR FROM (%(now)s::timestamptz AT TIME ZONE p.time_zone)) >= %(start)s
     AND EXTRACT(HOUR FROM (%(now)s::timestamptz AT TIME ZONE p.time_zone)) < %(end)s
@@ -216,9 +250,10 @@ _QUEUED = """
 
 
 @functools.cache
-def _next_sql(chamber: str, rank_chamber: str) -> str:
+def _next_sql(chamber: str, rank_chamber: str, per_state: bool = False) -> str:
     """``_NEXT_SQL`` for a team whose districts (if any) are of ``chamber`` and whose queue ranks by
-    ``rank_chamber``. A team of no chamber is its states; one of a chamber but no districts too."""
+    ``rank_chamber``. A team of no chamber is its states; one of a chamber but no districts too.
+    ``per_state``: a team of at most FEW_STATES states, read through the per-state indexes."""
 
     def in_districts(alias: str) -> str:
         if not chamber:
@@ -228,18 +263,29 @@ def _next_sql(chamber: str, rank_chamber: str) -> str:
         return f"(NOT EXISTS ({listed}) OR {alias}.{column} IN ({listed}))"
 
     team_districts = CallTeam.districts.through
+    prospects = Prospect._meta.db_table
+    in_states = "p.state = ANY(%(states)s)"
+    queued = _QUEUED.format(in_states_p=in_states, in_districts_p=in_districts("p"))
+    rank = Prospect._meta.get_field(f"rank_{rank_chamber}").column
+    if per_state:
+        # Each state's branch names its state alone: with ``= ANY`` beside it the generic plan
+        # took the (state, status) index and sorted the state's people (24 ms a state).
+        each = _QUEUED.format(in_states_p="true", in_districts_p=in_districts("p"))
+        ranked = _RANKED_PER_STATE.format(prospects=prospects, queued=each, rank=rank)
+    else:
+        ranked = _RANKED.format(prospects=prospects, queued=queued, rank=rank)
     return _NEXT_SQL.format(
         members=TeamMember._meta.db_table,
         teams=CallTeam._meta.db_table,
         calls=Call._meta.db_table,
         call_columns=", ".join(f.column for f in Call._meta.concrete_fields),
         team_districts=team_districts._meta.db_table,
-        prospects=Prospect._meta.db_table,
+        prospects=prospects,
         signups=SignUp._meta.db_table,
         candidacies=Candidacy._meta.db_table,
-        queued=_QUEUED.format(in_districts_p=in_districts("p")),
+        queued=queued,
+        ranked=ranked,
         in_districts_s=in_districts("s"),
-        rank=Prospect._meta.get_field(f"rank_{rank_chamber}").column,
     )
 
 
@@ -258,7 +304,7 @@ _NEXT_PARAMS = {
 _prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _prepared_next(cursor, chamber: str, rank_chamber: str) -> str:
+def _prepared_next(cursor, chamber: str, rank_chamber: str, per_state: bool) -> str:
     """The ``EXECUTE`` of ``_NEXT_SQL`` for such a team, prepared on this connection first if need be.
 
     Planning this statement costs more than running it (1.3 ms against 1.0 ms at 100,000 sign-ups,
@@ -266,10 +312,10 @@ def _prepared_next(cursor, chamber: str, rank_chamber: str) -> str:
     plan reads the same indexes for any team, caller and time. SQL-level PREPARE lasts as long as
     the connection (CONN_MAX_AGE), which PgBouncer in transaction mode would not keep.
     """
-    name = f"call_next_{chamber or 'states'}_{rank_chamber}"
+    name = f"call_next_{chamber or 'states'}_{rank_chamber}{'_per_state' if per_state else ''}"
     done = _prepared.setdefault(connection.connection, set())
     if name not in done:
-        sql = _next_sql(chamber, rank_chamber)
+        sql = _next_sql(chamber, rank_chamber, per_state)
         for number, param in enumerate(_NEXT_PARAMS, start=1):
             sql = sql.replace(f"%({param})s", f"${number}")
         cursor.execute(f"PREPARE {name} ({', '.join(_NEXT_PARAMS.values())}) AS {sql}")
@@ -307,7 +353,7 @@ def call_next(*, team: CallTeam, caller, now: datetime.datetime | None = None) -
         "end": end,
     }
     with connection.cursor() as cursor:
-        execute = _prepared_next(cursor, team.chamber, team.rank_chamber)
+        execute = _prepared_next(cursor, team.chamber, team.rank_chamber, len(set(team.states)) <= FEW_STATES)
     for _attempt in range(CLAIM_ATTEMPTS):
         # One row: the call's columns (all null when there is no call) and the two flags. raw()
         # applies the fields' converters (the answers' JSON) as a queryset would.
