@@ -352,8 +352,8 @@ EMAIL_CHUNK_SIZE = env.int("EMAIL_CHUNK_SIZE", default=20)
 # --- Sign-up intake (signups.services.intake; manage.py run_intake) ----------------
 # Submissions an intake worker applies per transaction.
 SIGNUP_INTAKE_BATCH_SIZE = env.int("SIGNUP_INTAKE_BATCH_SIZE", default=500)
-# Seconds an idle intake worker waits for a NOTIFY before looking anyway.
-SIGNUP_INTAKE_POLL = env.float("SIGNUP_INTAKE_POLL", default=1.0)
+# Seconds an idle intake worker waits before looking for new submissions again.
+SIGNUP_INTAKE_POLL = env.float("SIGNUP_INTAKE_POLL", default=0.2)
 # Days a processed submission is kept (then only its daily counts are); data requests see it until then.
 SIGNUP_INTAKE_RETENTION_DAYS = env.int("SIGNUP_INTAKE_RETENTION_DAYS", default=30)
 # Days changes held for an email's owner wait for their confirmation.

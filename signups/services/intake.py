@@ -1,7 +1,7 @@
 """The public sign-up door: one INSERT per request, the rest in batches by the intake workers.
 
-``submission_create`` is all a request does (``Submission``, one row; a trigger wakes
-the workers with ``NOTIFY``). ``intake_process_batch`` (``manage.py run_intake``)
+``submission_create`` is all a request does (``Submission``, one row; the workers look
+for new rows every ``SIGNUP_INTAKE_POLL`` seconds). ``intake_process_batch`` (``manage.py run_intake``)
 claims pending submissions with ``FOR UPDATE SKIP LOCKED`` and applies them set-based
 in one transaction:
 
