@@ -19,7 +19,7 @@ from districts.states import BY_USPS
 
 from . import selectors
 from .access import has_second_factor
-from .models import CHAMBER_CHOICES, Call, CallTeam, Outcome
+from .models import TEAM_LAYER_CHOICES, Call, CallTeam, Outcome
 from .rendering import sms_link
 from .services import CallError, outcomes, queue, teams
 
@@ -39,12 +39,19 @@ def _errors(exc: CallError, field: str = "non_field_errors") -> Response:
 
 class TeamSerializer(serializers.ModelSerializer):
     states = serializers.ListField(child=serializers.ChoiceField(choices=sorted(BY_USPS)), min_length=1)
-    chamber = serializers.ChoiceField(choices=CHAMBER_CHOICES, required=False, allow_blank=True)
+    chamber = serializers.ChoiceField(
+        choices=TEAM_LAYER_CHOICES,
+        required=False,
+        allow_blank=True,
+        help_text="Chamber (cd, sldu, sldl) or local layer (county, cousub, place, unsd, elsd, scsd) of the "
+        "districts; a chamber also ranks the queue, a local layer and blank rank by state house.",
+    )
     districts = serializers.ListField(
         child=serializers.CharField(max_length=20),
         required=False,
         write_only=True,
-        help_text="GEOIDs of the chamber's districts the team calls; empty: the whole of its states.",
+        help_text="GEOIDs of the chamber's districts, or of the local layer's units (school districts, towns, "
+        "counties), the team calls; empty: the whole of its states.",
     )
     questions = serializers.ListField(child=serializers.CharField(max_length=200), required=False, max_length=8)
 
@@ -68,7 +75,9 @@ class TeamSerializer(serializers.ModelSerializer):
                 .values_list("pk", flat=True)
             )
             if geoids and (not chamber or len(ids) != len(geoids)):
-                raise serializers.ValidationError({"districts": ["Give current GEOIDs of the team's chamber."]})
+                raise serializers.ValidationError(
+                    {"districts": ["Give current GEOIDs of the team's chamber or local layer."]}
+                )
             data["district_ids"] = ids
         return data
 

@@ -6,6 +6,7 @@ import zoneinfo
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from districts.models import LocalLayer
 from districts.states import BY_USPS
 
 from .models import CHAMBER_CHOICES, Outcome
@@ -15,10 +16,19 @@ class TeamForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     states = forms.MultipleChoiceField(label=_("States"), choices=())
     chamber = forms.ChoiceField(
-        label=_("Chamber"), required=False, choices=[("", _("State house (default)")), *CHAMBER_CHOICES]
+        label=_("Chamber or local layer"),
+        required=False,
+        choices=[
+            ("", _("State house (default)")),
+            (_("Chambers"), CHAMBER_CHOICES),
+            (_("Local governments (ranked by state house)"), LocalLayer.choices),
+        ],
     )
     districts = forms.CharField(
-        label=_("Districts (GEOIDs, comma-separated; blank: the whole states)"), required=False, max_length=4000
+        label=_("Districts or local units (GEOIDs, comma-separated; blank: the whole states)"),
+        required=False,
+        max_length=4000,
+        help_text=_("For a school district, town or county: its Census GEOID, as the lookup API gives it."),
     )
     script = forms.CharField(label=_("Script (Markdown)"), required=False, widget=forms.Textarea, max_length=20_000)
     questions = forms.CharField(
@@ -48,7 +58,7 @@ class TeamForm(forms.Form):
         geoids = [g.strip() for g in (data.get("districts") or "").split(",") if g.strip()]
         data["district_geoids"] = geoids
         if geoids and not data.get("chamber"):
-            self.add_error("chamber", _("Choose the chamber of the districts."))
+            self.add_error("chamber", _("Choose the chamber or local layer of the districts."))
         return data
 
 

@@ -1,7 +1,7 @@
 """Call teams: volunteers who phone would-be candidates, one person at a time, gaps first.
 
 Organizer side, above ``pipeline`` and ``signups``: a ``CallTeam`` has a scope
-(states, optionally one chamber's districts), a script and a few questions; its
+(states, optionally the districts of one chamber or the units of one local layer), a script and a few questions; its
 callers are ``TeamMember`` rows (user accounts with no states of their own, so no
 organizer page shows them anybody). ``Prospect`` is the queue's view of each
 would-be candidate (ranks refreshed from the sign-ups and the pipeline, claims and
@@ -13,11 +13,15 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from districts.models import District
+from districts.models import District, LocalLayer
 from districts.states import STATE_CHOICES
 from signups.models import SignUp
 
 CHAMBER_CHOICES = [("cd", _("U.S. House")), ("sldu", _("State senate")), ("sldl", _("State house"))]
+CHAMBERS = [value for value, _label in CHAMBER_CHOICES]
+# What a team's ``districts`` may be: a chamber's districts, or a local layer's units (school
+# districts, towns, counties: ``districts.models.LocalLayer``), each a column of the sign-up.
+TEAM_LAYER_CHOICES = [*CHAMBER_CHOICES, *LocalLayer.choices]
 # Rank of everyone who is not a new sign-up in a district where nobody has filed: after every gap.
 REST_RANK = 1_000_000
 
@@ -30,18 +34,24 @@ class CallTeam(models.Model):
         models.CharField(max_length=2, choices=STATE_CHOICES),
         help_text="USPS codes of the states whose would-be candidates the team calls.",
     )
+    # One field for chambers and local layers, not a second ``layer`` and ``local_units`` beside
+    # them: the queue, the volunteers to invite and the statistics all narrow by "the sign-up's
+    # column of that name IN the team's districts", so a local layer is one more value here, and a
+    # team can never hold a chamber's districts and a layer's units at once.
     chamber = models.CharField(
-        max_length=4,
-        choices=CHAMBER_CHOICES,
+        max_length=6,
+        choices=TEAM_LAYER_CHOICES,
         blank=True,
-        help_text="Chamber whose districts rank the queue (gaps first) and, with districts, narrow it; "
-        "blank: state house.",
+        help_text="Chamber or local layer (county, town, city, school district) whose districts or units, "
+        "if any, narrow the queue; a chamber also ranks it (gaps first), a local layer and blank rank by "
+        "state house.",
     )
     districts = models.ManyToManyField(
         District,
         blank=True,
         related_name="+",
-        help_text="Districts of the chamber the team calls; none: the whole of its states.",
+        help_text="Districts of the chamber, or units of the local layer, the team calls; none: the whole of "
+        "its states.",
     )
     script = models.TextField(
         max_length=20_000, blank=True, help_text="What callers say, in Markdown (shown with a safe subset)."
@@ -77,7 +87,14 @@ class CallTeam(models.Model):
 
     @property
     def rank_chamber(self) -> str:
-        return self.chamber or "sldl"
+        # Gaps are counted per chamber district only (``Prospect.rank_*``): a team of school
+        # districts or towns calls its units' people in state house order, gaps first.
+        return self.chamber if self.chamber in CHAMBERS else "sldl"
+
+    @property
+    def is_local(self) -> bool:
+        """Whether the team's units are of a local layer (counties, towns, cities, school districts)."""
+        return self.chamber in LocalLayer.values
 
 
 class TeamMember(models.Model):
@@ -160,6 +177,25 @@ class Prospect(models.Model):
     )
     sldl = models.ForeignKey(
         District, on_delete=models.SET_NULL, null=True, related_name="+", help_text="State house district."
+    )
+    # The local layers' units, for teams narrowed to some of them (never ranked by: see CallTeam.rank_chamber).
+    county = models.ForeignKey(
+        District, on_delete=models.SET_NULL, null=True, related_name="+", help_text="Governing county."
+    )
+    cousub = models.ForeignKey(
+        District, on_delete=models.SET_NULL, null=True, related_name="+", help_text="Governing town or township."
+    )
+    place = models.ForeignKey(
+        District, on_delete=models.SET_NULL, null=True, related_name="+", help_text="Governing city, town or village."
+    )
+    unsd = models.ForeignKey(
+        District, on_delete=models.SET_NULL, null=True, related_name="+", help_text="Unified school district."
+    )
+    elsd = models.ForeignKey(
+        District, on_delete=models.SET_NULL, null=True, related_name="+", help_text="Elementary school district."
+    )
+    scsd = models.ForeignKey(
+        District, on_delete=models.SET_NULL, null=True, related_name="+", help_text="Secondary school district."
     )
     signed_up_at = models.DateTimeField(help_text="When the person signed up (oldest first within a rank).")
     stage = models.CharField(max_length=12, default="new", help_text="Copy of the pipeline stage.")

@@ -40,7 +40,7 @@ def _team_fields(form: TeamForm) -> dict:
         .values_list("pk", flat=True)
     )
     if len(ids) != len(set(data["district_geoids"])):
-        raise CallError("Some districts are not current districts of that chamber.")
+        raise CallError("Some districts are not current districts of that chamber (or units of that layer).")
     return {
         "name": data["name"],
         "states": data["states"],
@@ -84,6 +84,7 @@ def team_detail(request, team_id: int):
     )
     context = {
         "team": team,
+        "units": selectors.team_units(team),
         "stats": selectors.team_stats(team),
         "members": selectors.team_members(team),
         "volunteers": volunteers,

@@ -47,6 +47,11 @@ def person_card(call: Call) -> dict:
     return {"signup": signup, "offices": offices, "local": local, "earlier": earlier, "time_zone": zone}
 
 
+def team_units(team: CallTeam) -> list[dict]:
+    """The districts of the team's chamber or the units of its local layer, by GEOID, for its page."""
+    return list(team.districts.order_by("geoid").values("geoid", "name"))
+
+
 def team_members(team: CallTeam):
     return TeamMember.objects.filter(team=team).select_related("user").order_by("removed_at", "invited_at", "pk")
 

@@ -31,6 +31,7 @@ CLAIM_ATTEMPTS = 5
 _REFRESH_SQL = """
 WITH people AS (
     SELECT s.id, s.state, s.zip, s.cd_id, s.sldu_id, s.sldl_id,
+           s.county_id, s.cousub_id, s.place_id, s.unsd_id, s.elsd_id, s.scsd_id,
            -- Nebraska's one chamber is a senate: its people rank by it where the house would be.
            COALESCE(s.sldl_id, s.sldu_id) AS house_id,
            s.created_at, COALESCE(c.stage, 'new') AS stage,
@@ -47,10 +48,12 @@ by_sldu AS (SELECT sldu_id AS d, count(*) AS n, bool_or(stage = ANY(%(filed)s)) 
 by_sldl AS (SELECT house_id AS d, count(*) AS n, bool_or(stage = ANY(%(filed)s)) AS filed
             FROM active WHERE house_id IS NOT NULL GROUP BY house_id)
 INSERT INTO calls_prospect AS p (
-    signup_id, state, zip, time_zone, cd_id, sldu_id, sldl_id, signed_up_at, stage, callable,
+    signup_id, state, zip, time_zone, cd_id, sldu_id, sldl_id,
+    county_id, cousub_id, place_id, unsd_id, elsd_id, scsd_id, signed_up_at, stage, callable,
     rank_cd, rank_sldu, rank_sldl, status, parked_reason, refreshed_at
 )
-SELECT x.id, x.state, x.zip, '', x.cd_id, x.sldu_id, x.sldl_id, x.created_at, x.stage,
+SELECT x.id, x.state, x.zip, '', x.cd_id, x.sldu_id, x.sldl_id,
+       x.county_id, x.cousub_id, x.place_id, x.unsd_id, x.elsd_id, x.scsd_id, x.created_at, x.stage,
        -- A person who asked for a callback is called back in any stage but withdrawn.
        x.reachable AND (x.stage = ANY(%(called)s) OR (old.callback_at IS NOT NULL AND x.stage <> 'withdrawn')),
        CASE WHEN x.stage = 'new' AND NOT by_cd.filed THEN by_cd.n ELSE %(rest)s END,
@@ -68,16 +71,20 @@ ON CONFLICT (signup_id) DO UPDATE SET
     zip = EXCLUDED.zip,
     time_zone = CASE WHEN p.zip = EXCLUDED.zip AND p.state = EXCLUDED.state THEN p.time_zone ELSE '' END,
     cd_id = EXCLUDED.cd_id, sldu_id = EXCLUDED.sldu_id, sldl_id = EXCLUDED.sldl_id,
+    county_id = EXCLUDED.county_id, cousub_id = EXCLUDED.cousub_id, place_id = EXCLUDED.place_id,
+    unsd_id = EXCLUDED.unsd_id, elsd_id = EXCLUDED.elsd_id, scsd_id = EXCLUDED.scsd_id,
     signed_up_at = EXCLUDED.signed_up_at,
     stage = EXCLUDED.stage,
     callable = EXCLUDED.callable,
     rank_cd = EXCLUDED.rank_cd, rank_sldu = EXCLUDED.rank_sldu, rank_sldl = EXCLUDED.rank_sldl,
     refreshed_at = now()
-WHERE (p.state, p.zip, p.cd_id, p.sldu_id, p.sldl_id, p.signed_up_at, p.stage, p.callable,
+WHERE (p.state, p.zip, p.cd_id, p.sldu_id, p.sldl_id,
+       p.county_id, p.cousub_id, p.place_id, p.unsd_id, p.elsd_id, p.scsd_id, p.signed_up_at, p.stage, p.callable,
        p.rank_cd, p.rank_sldu, p.rank_sldl)
       IS DISTINCT FROM
-      (EXCLUDED.state, EXCLUDED.zip, EXCLUDED.cd_id, EXCLUDED.sldu_id, EXCLUDED.sldl_id, EXCLUDED.signed_up_at,
-       EXCLUDED.stage, EXCLUDED.callable,
+      (EXCLUDED.state, EXCLUDED.zip, EXCLUDED.cd_id, EXCLUDED.sldu_id, EXCLUDED.sldl_id,
+       EXCLUDED.county_id, EXCLUDED.cousub_id, EXCLUDED.place_id, EXCLUDED.unsd_id, EXCLUDED.elsd_id,
+       EXCLUDED.scsd_id, EXCLUDED.signed_up_at, EXCLUDED.stage, EXCLUDED.callable,
        EXCLUDED.rank_cd, EXCLUDED.rank_sldu, EXCLUDED.rank_sldl)
 """
 
@@ -251,14 +258,19 @@ _QUEUED = """
 
 @functools.cache
 def _next_sql(chamber: str, rank_chamber: str, per_state: bool = False) -> str:
-    """``_NEXT_SQL`` for a team whose districts (if any) are of ``chamber`` and whose queue ranks by
-    ``rank_chamber``. A team of no chamber is its states; one of a chamber but no districts too.
-    ``per_state``: a team of at most FEW_STATES states, read through the per-state indexes."""
+    """``_NEXT_SQL`` for a team whose districts (if any) are of ``chamber`` (a chamber or a local
+    layer) and whose queue ranks by ``rank_chamber``. A team of no chamber is its states; one of a
+    chamber but no districts too. ``per_state``: a team of at most FEW_STATES states, read through
+    the per-state indexes."""
 
     def in_districts(alias: str) -> str:
         if not chamber:
             return "true"
-        column = Prospect._meta.get_field(chamber).column  # the same column name on the sign-up
+        # The queue row's copy (``p``) and the live sign-up (``s``) name each layer's column alike,
+        # local layers included (``unsd_id``...). A local team still ranks by its ``rank_chamber``
+        # (state house): there are no per-unit ranks, so its units' people come gaps first by their
+        # house district, read from the same rank-ordered indexes.
+        column = Prospect._meta.get_field(chamber).column
         listed = "SELECT district_id FROM scope_districts"
         return f"(NOT EXISTS ({listed}) OR {alias}.{column} IN ({listed}))"
 

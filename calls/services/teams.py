@@ -1,10 +1,10 @@
-"""Call teams and their callers: who calls, over which states and districts, with which script."""
+"""Call teams and their callers: who calls, over which states and districts (or local units), with which script."""
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from districts.models import District
+from districts.models import District, LocalLayer
 from signups.models import SignUp
 from signups.outbox import email_enqueue
 
@@ -18,10 +18,18 @@ def _team_districts(*, states, chamber: str, district_ids) -> list[District]:
     if not ids:
         return []
     if not chamber:
-        raise CallError("Choose the chamber of the districts.")
-    found = list(District.objects.current().filter(pk__in=ids, chamber=chamber, state__in=list(states)).only("pk"))
+        raise CallError("Choose the chamber or local layer of the districts.")
+    # In the team's states, which ``_clean_team_fields`` has checked the organizer organizes: the
+    # one scope rule (accounts/scope) also bounds the units, with no second list of them.
+    units = District.objects.current().filter(pk__in=ids, chamber=chamber, state__in=list(states))
+    if chamber in LocalLayer.values:
+        # Sign-ups are assigned to governing units only: a census-designated place would call nobody.
+        units = units.governing()
+    found = list(units.only("pk"))
     if len(found) != len(ids):
-        raise CallError("Every district must be a current district of the chamber in the team's states.")
+        raise CallError(
+            "Every district must be a current district of the chamber (or unit of the layer) in the team's states."
+        )
     return found
 
 
@@ -47,7 +55,8 @@ def team_create(
     questions=(),
     sms_template: str = "",
 ) -> CallTeam:
-    """Start a call team over some of the organizer's states (optionally some districts of a chamber)."""
+    """Start a call team over some of the organizer's states (optionally some districts of a chamber, or
+    some units of a local layer: school districts, towns, counties)."""
     states, districts, questions = _clean_team_fields(
         by=by, states=states, chamber=chamber, district_ids=district_ids, questions=questions
     )
