@@ -101,6 +101,11 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--port", type=int, default=8811)
     parser.add_argument("--smtp-port", type=int, default=2611)
+    parser.add_argument(
+        "--without-workers",
+        action="store_true",
+        help="the door alone: no intake, Celery or email worker beside the web (what they cost the web)",
+    )
     args = parser.parse_args()
     args.full, args.only, args.update = False, None, False
     bench = Bench(args)
@@ -110,9 +115,11 @@ def main() -> None:
         bench.prepare()
         bench.start_sink()
         bench.start_web()
-        bench.start_workers()
+        if not args.without_workers:
+            bench.start_workers()
         time.sleep(3)
-        log("API vs insert, form vs CSRF insert, with the Procfile's workers running")
+        beside = "without workers" if args.without_workers else "with the Procfile's workers running"
+        log(f"API vs insert, form vs CSRF insert, {beside}")
         out["closed_loop"] = interleaved(bench, [("signup", "insert"), ("form", "csrfinsert")], args.runs, args.seconds)
         bench.stop_workers()
         bench.sql("TRUNCATE signups_submission")
@@ -120,6 +127,7 @@ def main() -> None:
         out["intake"] = intake_throughput(bench, args.submissions, args.batch_size)
     finally:
         bench.stop_all()
+    out["workers"] = not args.without_workers
     print("BENCH_INTAKE " + json.dumps(out))
 
 
