@@ -26,6 +26,7 @@ import re
 import shlex
 import signal
 import smtplib
+import socket
 import statistics
 import subprocess
 import sys
@@ -213,6 +214,11 @@ class Bench:
         time.sleep(1)
 
     def start_web(self, **extra) -> None:
+        # A server left running on the port (a run that was killed) would answer in our place and
+        # be measured instead of this tree's code.
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", self.args.port)) == 0:
+                raise RuntimeError(f"port {self.args.port} is taken: stop what listens there first")
         cmd = [
             str(BIN / "gunicorn"),
             "berniecrat.wsgi:application",
