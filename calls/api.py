@@ -14,7 +14,6 @@ from accounts.models import AuditEvent
 from accounts.services import audit_record
 from berniecrat.api import ErrorsSerializer, PaginatedListMixin
 from districts.api import units_payload
-from districts.models import District
 from districts.states import BY_USPS
 
 from . import selectors
@@ -67,14 +66,9 @@ class TeamSerializer(serializers.ModelSerializer):
 
     def validate(self, data):
         if "districts" in data:
-            geoids = set(data.pop("districts"))
             chamber = data.get("chamber") or getattr(self.instance, "chamber", "")
-            ids = list(
-                District.objects.current()
-                .filter(geoid__in=geoids, chamber=chamber or "sldl")
-                .values_list("pk", flat=True)
-            )
-            if geoids and (not chamber or len(ids) != len(geoids)):
+            ids = selectors.team_district_ids(chamber=chamber, geoids=data.pop("districts"))
+            if ids is None:
                 raise serializers.ValidationError(
                     {"districts": ["Give current GEOIDs of the team's chamber or local layer."]}
                 )

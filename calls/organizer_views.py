@@ -12,7 +12,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import organizer_required
 from accounts.models import AuditEvent
 from accounts.services import audit_record
-from districts.models import District
 from pipeline import selectors as pipeline_selectors
 from pipeline.models import Stage
 from signups.models import SignUp
@@ -34,12 +33,8 @@ def _team_or_404(request, team_id: int) -> CallTeam:
 
 def _team_fields(form: TeamForm) -> dict:
     data = form.cleaned_data
-    ids = list(
-        District.objects.current()
-        .filter(geoid__in=data["district_geoids"], chamber=data["chamber"] or "sldl")
-        .values_list("pk", flat=True)
-    )
-    if len(ids) != len(set(data["district_geoids"])):
+    ids = selectors.team_district_ids(chamber=data["chamber"], geoids=data["district_geoids"])
+    if ids is None:
         raise CallError("Some districts are not current districts of that chamber (or units of that layer).")
     return {
         "name": data["name"],

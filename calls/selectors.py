@@ -47,6 +47,19 @@ def person_card(call: Call) -> dict:
     return {"signup": signup, "offices": offices, "local": local, "earlier": earlier, "time_zone": zone}
 
 
+def team_district_ids(*, chamber: str, geoids) -> list[int] | None:
+    """The ids of the current districts of ``chamber`` (or units of a local layer) with these GEOIDs,
+    as the team form and the API name them; None when one is not such a district (or no chamber
+    is given for some). Whether they lie in the team's states is the service's check."""
+    geoids = set(geoids)
+    if not geoids:
+        return []
+    if not chamber:
+        return None
+    ids = list(District.objects.current().filter(geoid__in=geoids, chamber=chamber).values_list("pk", flat=True))
+    return ids if len(ids) == len(geoids) else None
+
+
 def team_units(team: CallTeam) -> list[dict]:
     """The districts of the team's chamber or the units of its local layer, by GEOID, for its page."""
     return list(team.districts.order_by("geoid").values("geoid", "name"))
