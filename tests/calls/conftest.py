@@ -1,8 +1,10 @@
 """Shared fixtures of the call-team tests: an NY organizer, a team, callers, would-be candidates."""
 
 import datetime
+import threading
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from calls.models import TeamMember
@@ -77,3 +79,31 @@ def finish(call_or_team, caller, outcome="interested", now=NY_MORNING, **kwargs)
         call_or_team if isinstance(call_or_team, Call) else queue.call_next(team=call_or_team, caller=caller, now=now)
     )
     return outcomes.call_record_outcome(call_id=call.pk, caller=caller, outcome=outcome, now=now, **kwargs)
+
+
+def at_once(callers, ask) -> list:
+    """``ask(caller)`` for every caller, each in its own thread and database connection, all
+    starting at one barrier; the concatenated answers (lists). Fails on any thread's exception."""
+    start = threading.Barrier(len(callers))
+    answers: list = []
+    errors: list = []
+    lock = threading.Lock()
+
+    def work(caller):
+        try:
+            start.wait()
+            mine = ask(caller)
+            with lock:
+                answers.extend(mine)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(caller,)) for caller in callers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    return answers

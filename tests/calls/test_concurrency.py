@@ -1,13 +1,10 @@
 """Many callers asking at once: nobody is handed to two of them."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from calls.models import Call
 from calls.services import outcomes, queue
-from tests.calls.conftest import NY_MORNING, make_caller, make_team, person
+from tests.calls.conftest import NY_MORNING, at_once, make_caller, make_team, person
 from tests.organizing.conftest import current_districts
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,35 +21,18 @@ def test_callers_asking_at_the_same_moment_never_share_a_person(organizer):
         person(districts[i % len(districts)], refresh=False)
     queue.prospects_refresh()
 
-    start = threading.Barrier(CALLERS)
-    given: dict[int, list[int]] = {}
-    errors = []
+    def three_in_a_row(caller) -> list[int]:
+        # Each caller takes three people in a row (recording an outcome in between).
+        mine = []
+        for _ in range(3):
+            call = queue.call_next(team=team, caller=caller, now=NY_MORNING)
+            if call is None:
+                break
+            mine.append(call.signup_id)
+            outcomes.call_record_outcome(call_id=call.pk, caller=caller, outcome="interested", now=NY_MORNING)
+        return mine
 
-    def work(caller):
-        try:
-            start.wait()
-            mine = []
-            # Each caller takes three people in a row (recording an outcome in between).
-            for _ in range(3):
-                call = queue.call_next(team=team, caller=caller, now=NY_MORNING)
-                if call is None:
-                    break
-                mine.append(call.signup_id)
-                outcomes.call_record_outcome(call_id=call.pk, caller=caller, outcome="interested", now=NY_MORNING)
-            given[caller.pk] = mine
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(caller,)) for caller in callers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
-    handed = [pk for pks in given.values() for pk in pks]
+    handed = at_once(callers, three_in_a_row)
     assert len(handed) == PEOPLE  # 24 callers x 3 asks > 60 people: everyone was called ...
     assert len(set(handed)) == len(handed)  # ... once
     assert Call.objects.count() == PEOPLE

@@ -2,14 +2,12 @@
 still in the one rank order across its states, and still never one person twice."""
 
 import datetime
-import threading
 
 import pytest
-from django.db import connection
 
 from calls.models import Prospect
 from calls.services import outcomes, queue
-from tests.calls.conftest import make_caller, make_team, person
+from tests.calls.conftest import at_once, make_caller, make_team, person
 from tests.organizing.conftest import current_districts
 
 # 18:00 UTC on a Monday: 13:00 in New York, 10:00 in Los Angeles (both within calling hours).
@@ -62,28 +60,8 @@ def test_callers_of_a_small_team_asking_at_once_never_share_a_person(organizer, 
     callers = [make_caller(team, organizer) for _ in range(8)]
     two_states_of_people()
     people = Prospect.objects.filter(callable=True).count()
-    start = threading.Barrier(len(callers))
-    given: list[int] = []
-    errors = []
-    lock = threading.Lock()
 
-    def work(caller):
-        try:
-            start.wait()
-            mine = take_all(team, caller)
-            with lock:
-                given.extend(mine)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
+    given = at_once(callers, lambda caller: take_all(team, caller))
 
-    threads = [threading.Thread(target=work, args=(caller,)) for caller in callers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
     assert sorted(given) == sorted(set(given))  # nobody twice ...
     assert len(given) == people  # ... and everybody once
