@@ -3,6 +3,8 @@
 import json
 
 from django.conf import settings
+from django.forms import Form
+from django.http import JsonResponse
 from django.utils import translation
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import CursorPagination
@@ -74,6 +76,15 @@ class ErrorsSerializer(serializers.Serializer):
     errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()), help_text="Messages per field name."
     )
+
+
+def form_errors_response(form: Form) -> JsonResponse:
+    """A Django form's errors as every 400 of the API: ``{"errors": {"field": ["message"]}}``."""
+    errors = {
+        "non_field_errors" if field == "__all__" else field: [error["message"] for error in field_errors]
+        for field, field_errors in form.errors.get_json_data().items()
+    }
+    return JsonResponse({"errors": errors}, status=400)
 
 
 class AcceptLanguageMixin:

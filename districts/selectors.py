@@ -7,6 +7,7 @@ from django.contrib.gis.geos import Point
 from django.db import connection
 
 from berniecrat.memo import remembered
+from berniecrat.prepared import prepared
 
 from .models import LAYERS, Chamber, District, DistrictPiece, ZipCode
 
@@ -23,13 +24,14 @@ LOOKUP_FIELDS = tuple(
 
 
 @functools.cache
-def _lookup_query() -> tuple[str, tuple, int]:
-    """The lookup's SQL as the ORM writes it, compiled once per process, and where the point goes.
+def _lookup_sql() -> str:
+    """The lookup's SQL as the ORM writes it, with the point as ``$1`` (longitude), ``$2`` (latitude).
 
-    The lookup is the hottest read (every sign-up and every API call): building and
-    compiling the QuerySet cost twice what PostgreSQL spends answering it. The SQL
-    does not depend on the point, so it is compiled once with a stand-in point, and
-    each call only swaps in its own point (``bench/RESULTS.md``, district lookup).
+    The lookup is the hottest read (every sign-up and every finder search): building and
+    compiling the QuerySet cost twice what PostgreSQL spends answering it, and planning it
+    as much again. So the ORM compiles it once per process with a stand-in point, and
+    PostgreSQL plans it once per connection (``berniecrat.prepared``); each call sends
+    only its coordinates (``bench/RESULTS.md``, district lookup; ``bench/findings.md``, finder).
     """
     stand_in = Point(0, 0, srid=4326)
     query = (
@@ -41,10 +43,10 @@ def _lookup_query() -> tuple[str, tuple, int]:
         .values_list(*LOOKUP_FIELDS)
     )
     sql, params = query.query.sql_with_params()
-    spots = [i for i, p in enumerate(params) if isinstance(p, connection.ops.Adapter)]
-    if len(spots) != 1:
-        raise RuntimeError(f"expected one geometry parameter in the lookup query, found {len(spots)}")
-    return sql, tuple(params), spots[0]
+    if len(params) != 1 or not isinstance(params[0], connection.ops.Adapter):
+        raise RuntimeError(f"expected the point as the lookup query's only parameter, found {params!r}")
+    # %-formatting, as the database driver does: "%s" takes the point, "%%" becomes "%".
+    return sql % ("ST_SetSRID(ST_MakePoint($1, $2), 4326)",)
 
 
 def district_lookup(*, lat: float, lng: float) -> dict[str, District | None]:
@@ -54,13 +56,11 @@ def district_lookup(*, lat: float, lng: float) -> dict[str, District | None]:
     ``unsd``, ``elsd``, ``scsd``. Only governing local units answer: a point in a
     census-designated place has no ``place``. The query is
     ``District.objects.current().countable().governing().containing(point).one_per_chamber()``
-    (see ``_lookup_query``); the districts come back with the ``LOOKUP_FIELDS`` loaded.
+    (see ``_lookup_sql``); the districts come back with the ``LOOKUP_FIELDS`` loaded.
     """
-    sql, params, spot = _lookup_query()
-    params = list(params)
-    params[spot] = connection.ops.Adapter(Point(lng, lat, srid=4326))
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        name = prepared(cursor, "district_lookup", ("float8", "float8"), _lookup_sql)
+        cursor.execute(f"EXECUTE {name} (%s, %s)", [float(lng), float(lat)])
         rows = cursor.fetchall()
     districts = (District.from_db(connection.alias, LOOKUP_FIELDS, row) for row in rows)
     found = {d.chamber: d for d in districts}

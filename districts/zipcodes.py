@@ -13,14 +13,16 @@ Two files, both in ``settings.DISTRICTS_DATA_DIR / "zip"`` (see its README):
 """
 
 import csv
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.contrib.gis.geos import Point
-from django.db import transaction
+from django.db import connection, transaction
 
 from berniecrat.memo import forget_reference_data, remembered
+from berniecrat.prepared import prepared
 
 from .models import ZipCode
 
@@ -91,9 +93,21 @@ def zip_lookup(zip_code: str) -> ZipCode | None:
     return _zip_row(zip5)
 
 
+@functools.cache
+def _zip_row_sql() -> str:
+    """``ZipCode.objects.filter(zip=...)`` as the ORM writes it, with the ZIP as ``$1``: compiling
+    the QuerySet cost more than PostgreSQL's answer, for a read every ZIP-only sign-up and
+    finder search makes (``district_lookup`` does the same, and says more)."""
+    sql, _params = ZipCode.objects.filter(zip="00000").order_by().query.sql_with_params()
+    return sql % ("$1",)
+
+
 @remembered(maxsize=20_000)
 def _zip_row(zip5: str) -> ZipCode | None:
-    return ZipCode.objects.filter(zip=zip5).first()
+    with connection.cursor() as cursor:
+        name = prepared(cursor, "zip_row", ("varchar",), _zip_row_sql)
+    # raw() converts the columns as a QuerySet would (the centre's geometry).
+    return next(iter(ZipCode.objects.raw(f"EXECUTE {name} (%s)", [zip5])), None)
 
 
 def _rows(path: Path, required: set[str]):

@@ -10,15 +10,14 @@ import json
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.views import APIView
 
-from berniecrat.api import ErrorsSerializer
+from berniecrat.api import ErrorsSerializer, form_errors_response
 from coverage.layers import LENSES
 from districts.models import LocalLayer
-from districts.zipcodes import clean_zip
 
 from .coverage import CHAMBERS, public_snapshot
-from .http import memoized, public_response
+from .forms import PlaceQueryForm
+from .http import PlainGetApi, memoized, public_response
 from .selectors import place_at_point, place_at_zip
 
 JSON = "application/json"
@@ -47,11 +46,8 @@ def _body(data) -> bytes:
     return json.dumps(data, separators=(",", ":")).encode()
 
 
-class PublicCoverageApi(APIView):
+class PublicCoverageApi(PlainGetApi):
     """How many districts of each chamber have someone who wants to run, nationally and per state."""
-
-    authentication_classes = []
-    permission_classes = []
 
     @extend_schema(
         responses={
@@ -97,29 +93,7 @@ class PublicCoverageApi(APIView):
             )
 
         body, etag = memoized(snapshot.version, "api:coverage", build)
-        return public_response(request._request, body, content_type=JSON, etag=etag)
-
-
-class PlaceQuerySerializer(serializers.Serializer):
-    """A point (``lat`` and ``lng``) or a ``zip``: exactly one of the two."""
-
-    lat = serializers.FloatField(min_value=-90, max_value=90, required=False, help_text="Latitude, WGS 84.")
-    lng = serializers.FloatField(min_value=-180, max_value=180, required=False, help_text="Longitude, WGS 84.")
-    zip = serializers.CharField(required=False, help_text="Five-digit ZIP code (ZIP+4 accepted).")
-
-    def validate_zip(self, value):
-        zip5 = clean_zip(value)
-        if zip5 is None:
-            raise serializers.ValidationError("Enter a five-digit ZIP code.")
-        return zip5
-
-    def validate(self, data):
-        point = "lat" in data or "lng" in data
-        if point and not ("lat" in data and "lng" in data):
-            raise serializers.ValidationError({"lat": ["Give both lat and lng."]})
-        if point == ("zip" in data):
-            raise serializers.ValidationError({"non_field_errors": ["Give lat and lng, or zip."]})
-        return data
+        return public_response(request, body, content_type=JSON, etag=etag)
 
 
 _DISTRICT = inline_serializer(
@@ -146,7 +120,7 @@ _LOCAL_UNIT = inline_serializer(
 )
 
 
-class PublicDistrictsApi(APIView):
+class PublicDistrictsApi(PlainGetApi):
     """The visitor's district in each chamber with its status, for a point or a ZIP code.
 
     ``quality`` says how the place was found: ``point``, ``zip`` (the ZIP code's centre),
@@ -176,13 +150,11 @@ class PublicDistrictsApi(APIView):
         },
     )
     def get(self, request):
-        query = PlaceQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        data = query.validated_data
-        if "zip" in data:
-            place = place_at_zip(zip_code=data["zip"])
-        else:
-            place = place_at_point(lat=data["lat"], lng=data["lng"])
+        query = PlaceQueryForm(request.GET)
+        if not query.is_valid():
+            return form_errors_response(query)
+        data = query.cleaned_data
+        place = place_at_zip(zip_code=data["zip"]) if data["zip"] else place_at_point(lat=data["lat"], lng=data["lng"])
         answer = {"quality": place.quality}
         for chamber, district in place.ordered():
             answer[chamber] = (
@@ -198,4 +170,4 @@ class PublicDistrictsApi(APIView):
         answer["local"] = [
             {"layer": unit.chamber, "geoid": unit.geoid, "name": unit.name, "type": unit.kind} for unit in place.local
         ]
-        return public_response(request._request, _body(answer), content_type=JSON)
+        return public_response(request, _body(answer), content_type=JSON)

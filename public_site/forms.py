@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from districts.zipcodes import clean_zip
 from signups import validation
 from signups.forms import AddressFieldsMixin, StateField
 
@@ -40,3 +41,30 @@ class FindForm(AddressFieldsMixin, forms.Form):
     def prefill(self) -> dict:
         """What the sign-up forms are opened with ("Be the first to run here"): the address as typed."""
         return {name: self.cleaned_data.get(name) for name in ("street", "city", "state", "zip", "lat", "lng")}
+
+
+class PlaceQueryForm(forms.Form):
+    """The finder API's query (``/api/v1/public/districts/``): a point (``lat`` and ``lng``) or a
+    ``zip``, exactly one of the two. Messages in English, as the rest of the API's."""
+
+    lat = forms.FloatField(required=False, min_value=-90, max_value=90)
+    lng = forms.FloatField(required=False, min_value=-180, max_value=180)
+    zip = forms.CharField(required=False)
+
+    def clean_zip(self):
+        value = self.cleaned_data["zip"]
+        if not value:
+            return ""
+        zip5 = clean_zip(value)
+        if zip5 is None:
+            raise ValidationError("Enter a five-digit ZIP code.")
+        return zip5
+
+    def clean(self):
+        # What was sent, valid or not: "lat=abc&lng=0" is a point with a bad latitude, not "no point".
+        point = [name for name in ("lat", "lng") if self.data.get(name, "") != ""]
+        if len(point) == 1:
+            self.add_error("lat", "Give both lat and lng.")
+        elif bool(point) == bool(self.data.get("zip")):
+            raise ValidationError("Give lat and lng, or zip.")
+        return self.cleaned_data

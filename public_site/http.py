@@ -12,8 +12,9 @@ the ETag is a hash of the body, computed once with it.
 
 import hashlib
 
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.utils.cache import get_conditional_response, patch_cache_control
+from rest_framework.views import APIView
 
 # Seconds a browser or shared cache may keep a public answer: the snapshot's own age limit
 # (public_site.coverage.SNAPSHOT_SECONDS), so a cache never adds more than a minute's lag.
@@ -54,3 +55,24 @@ def public_response(request, body: bytes, *, content_type: str, etag: str | None
     response["ETag"] = etag
     patch_cache_control(response, public=True, max_age=MAX_AGE, s_maxage=MAX_AGE)
     return response
+
+
+class PlainGetApi(APIView):
+    """A public read, the same for everyone: described by DRF (the OpenAPI schema), served as a
+    plain Django view.
+
+    DRF's per-request work (wrapping the request, authentication, permissions, throttles,
+    content negotiation) decides nothing for an answer that has no user and one content
+    type, yet it cost about as much as the district finder's own lookup
+    (``bench/findings.md``, issue 14). ``get`` receives Django's request and returns an
+    ``HttpResponse``; it validates its query with a Django form (``berniecrat.api.form_errors_response``).
+    """
+
+    authentication_classes = []
+    permission_classes = []
+
+    def dispatch(self, request, *args, **kwargs):
+        self.request, self.args, self.kwargs = request, args, kwargs
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        return self.get(request, *args, **kwargs)

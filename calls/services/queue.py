@@ -9,12 +9,12 @@ that commit finds it claimed (PostgreSQL re-checks the WHERE on the new row vers
 
 import datetime
 import functools
-import weakref
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from berniecrat.prepared import prepared
 from pipeline.models import FILED_STAGES, Candidacy, Stage
 from signups.models import SignUp
 
@@ -312,26 +312,23 @@ _NEXT_PARAMS = {
     "start": "integer",
     "end": "integer",
 }
-# Statements this module prepared, per database connection (a new connection prepares again).
-_prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _prepared_next(cursor, chamber: str, rank_chamber: str, per_state: bool) -> str:
-    """The ``EXECUTE`` of ``_NEXT_SQL`` for such a team, prepared on this connection first if need be.
+    """The ``EXECUTE`` of ``_NEXT_SQL`` for such a team (``berniecrat.prepared``).
 
     Planning this statement costs more than running it (1.3 ms against 1.0 ms at 100,000 sign-ups,
-    bench/calls.py), and a prepared statement is planned once per connection: PostgreSQL's generic
-    plan reads the same indexes for any team, caller and time. SQL-level PREPARE lasts as long as
-    the connection (CONN_MAX_AGE), which PgBouncer in transaction mode would not keep.
+    bench/calls.py); PostgreSQL's generic plan reads the same indexes for any team, caller and time.
     """
-    name = f"call_next_{chamber or 'states'}_{rank_chamber}{'_per_state' if per_state else ''}"
-    done = _prepared.setdefault(connection.connection, set())
-    if name not in done:
-        sql = _next_sql(chamber, rank_chamber, per_state)
+
+    def sql() -> str:
+        text = _next_sql(chamber, rank_chamber, per_state)
         for number, param in enumerate(_NEXT_PARAMS, start=1):
-            sql = sql.replace(f"%({param})s", f"${number}")
-        cursor.execute(f"PREPARE {name} ({', '.join(_NEXT_PARAMS.values())}) AS {sql}")
-        done.add(name)
+            text = text.replace(f"%({param})s", f"${number}")
+        return text
+
+    name = f"call_next_{chamber or 'states'}_{rank_chamber}{'_per_state' if per_state else ''}"
+    prepared(cursor, name, _NEXT_PARAMS.values(), sql)
     return f"EXECUTE {name} ({', '.join(f'%({param})s' for param in _NEXT_PARAMS)})"
 
 

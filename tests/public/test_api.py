@@ -102,3 +102,12 @@ def test_public_api_is_in_the_openapi_schema():
     districts = schema["paths"]["/api/v1/public/districts/"]["get"]
     assert {p["name"] for p in districts["parameters"]} == {"lat", "lng", "zip"}
     assert "400" in districts["responses"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/public/districts/?zip=05401", "/api/v1/public/coverage/"])
+def test_public_reads_refuse_writes_with_405(client, path):
+    """Read-only: a POST, PUT or DELETE is refused, naming the methods that work."""
+    for method in (client.post, client.put, client.delete):
+        response = method(path)
+        assert response.status_code == 405 and response["Allow"] == "GET, HEAD"
+    assert client.head(path).status_code == 200

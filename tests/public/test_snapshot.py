@@ -61,3 +61,21 @@ def test_beat_rebuilds_the_snapshot_so_that_no_request_has_to(settings, django_a
         assert coverage.public_snapshot().chambers["cd"]["covered"] == 1
     schedule = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert schedule["public_site.tasks.refresh_snapshot"] <= coverage.REFRESH_SECONDS
+
+
+def _held_longer_than_local_seconds():
+    key, at, snapshot = coverage._held
+    coverage._held = (key, at - coverage.LOCAL_SECONDS - 1, snapshot)
+
+
+def test_a_process_keeps_its_snapshot_until_another_is_stored_then_takes_that_one():
+    """Every LOCAL_SECONDS a process asks Redis again: while the shared snapshot is the one it
+    holds it keeps it (only the version is read), and a rebuild by another process replaces it."""
+    held = coverage.public_snapshot()
+    _held_longer_than_local_seconds()
+    assert coverage.public_snapshot() is held  # the same object: the whole snapshot was not read again
+    signup_in(district_at("cd", *BURLINGTON), confirmed_at=timezone.now())
+    key = coverage._cache_key()
+    coverage._rebuilt_if_older(key, None, coverage.SNAPSHOT_SECONDS)  # another process (beat) rebuilds
+    _held_longer_than_local_seconds()
+    assert coverage.public_snapshot().chambers["cd"]["covered"] == held.chambers["cd"]["covered"] + 1
