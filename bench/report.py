@@ -140,6 +140,10 @@ def render(r: dict, findings: str = "") -> str:
                 f"| 14 | {label} >= {target} x bare hello view ({rows:,} sign-ups) | {_mmm(ratio, 2)} "
                 f"({_mmm(pub[mode]['rps'], 0)} vs {_mmm(pub['hello']['rps'], 0)} req/s) | {_met(ratio['median'] >= target)} |"
             )
+        tiles = sec["public"].get("tiles")
+        if tiles:
+            fast = sum(t["p95_uncached_ms"] < 150 for t in tiles.values())
+            add(f"| 14 | public tile p95 < 150 ms uncached | {fast} of {len(tiles)} | {_met(fast == len(tiles))} |")
     ls = sec.get("livestream", {})
     if ls.get("sent"):
         zero = ls["lost"] == 0 and ls["errors_5xx"] == 0 and not ls["no_answer"]
@@ -350,6 +354,15 @@ def render(r: dict, findings: str = "") -> str:
                 f"{int(x['errors_5xx']['max'] or 0)} | {ratio} |"
             )
         add("")
+        if p.get("tiles"):
+            add("Public map tiles (`bench/public_tiles.py`): p95 of 30 sequential requests each.\n")
+            add("| tile | path | status | p95 uncached ms | p95 cached ms |\n|---|---|---|---|---|")
+            for name, t in p["tiles"].items():
+                add(
+                    f"| {name} | `{t['path']}` | {t['statuses']} | {_f(t['p95_uncached_ms'])} | "
+                    f"{_f(t['p95_cached_ms'])} |"
+                )
+            add("")
     failed = {k: v["failed"] for k, v in sec.items() if isinstance(v, dict) and v.get("failed")}
     if failed:
         add("## Sections that failed in this run\n")

@@ -473,6 +473,8 @@ class Bench:
         }
         for mode in PUBLIC_MODES[1:]:
             summary[f"ratio_{mode}_hello"] = stats([r[f"ratio_{mode}_hello"] for r in reps])
+        log("public: map tiles, uncached and cached")
+        tiles = self.django_script("bench.public_tiles", "--base", self.base)
         self.stop_workers()
         self.results["sections"]["public"] = {
             "snapshot_refresh": "celery beat + worker (Procfile), every 30 s",
@@ -482,6 +484,7 @@ class Bench:
             "foreign_processes": _foreign_busy(),
             "runs": reps,
             "summary": summary,
+            "tiles": tiles,
         }
 
     def section_dashboard(self) -> None:
