@@ -7,17 +7,13 @@ drawn exactly as theirs (``coverage.tiles.tile_geometry_sql``); the statuses com
 from the public snapshot, so the map, the pages and the JSON always agree.
 """
 
-import logging
-
-from django.core.cache import cache
 from django.db import connection
 
+from coverage.cache import cached
 from coverage.tiles import BUFFER, EXTENT, LAYER, tile_bbox, tile_geometry_sql, tile_is_valid
 from districts.models import District
 
 from .coverage import CHAMBERS, Snapshot
-
-logger = logging.getLogger(__name__)
 
 CACHE_PREFIX = "public:tile:v1"
 
@@ -56,18 +52,8 @@ def public_tile_build(snapshot: Snapshot, *, chamber: str, z: int, x: int, y: in
 
 
 def public_tile(snapshot: Snapshot, *, chamber: str, z: int, x: int, y: int) -> bytes:
-    """The tile, from Redis when anyone asked for it since this snapshot was built."""
+    """The tile, from Redis when anyone asked for it since this snapshot was built (the coverage
+    cache's rule: a Redis outage costs only the cache)."""
     database = connection.settings_dict["NAME"]
     key = f"{CACHE_PREFIX}:{database}:{snapshot.version}:{chamber}:{z}/{x}/{y}"
-    try:
-        tile = cache.get(key)
-    except Exception:  # noqa: BLE001 - any Redis failure: build the tile instead
-        logger.warning("public tile cache unavailable (read)", exc_info=True)
-        tile = None
-    if tile is None:
-        tile = public_tile_build(snapshot, chamber=chamber, z=z, x=x, y=y)
-        try:
-            cache.set(key, tile, 2 * 60)
-        except Exception:  # noqa: BLE001
-            logger.warning("public tile cache unavailable (write)", exc_info=True)
-    return tile
+    return cached(key, lambda: public_tile_build(snapshot, chamber=chamber, z=z, x=x, y=y), 2 * 60)
