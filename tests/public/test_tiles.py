@@ -4,6 +4,7 @@ import gzip
 
 import mapbox_vector_tile
 import pytest
+from django.test import override_settings
 from django.utils import timezone
 
 from tests.factories import signup_in
@@ -56,3 +57,17 @@ def test_volunteers_leave_a_district_at_none_on_the_map(client):
 )
 def test_no_such_tile_is_404(client, url):
     assert client.get(url).status_code == 404
+
+
+def test_tile_is_served_when_redis_is_down(client, settings):
+    """The public map keeps working without Redis: the snapshot and the tile are made in the
+    request instead (a livestream's map must not go blank with the cache)."""
+    signup_in(district_at("sldl", *EMPIRE_STATE), confirmed_at=timezone.now())
+    caches = {name: dict(config) for name, config in settings.CACHES.items()}
+    caches["default"]["LOCATION"] = "redis://127.0.0.1:9/0"  # the discard port: nobody answers
+    z, x, y = tile_at(EMPIRE_STATE[1], EMPIRE_STATE[0], 10)
+    with override_settings(CACHES=caches):  # undone before the fixtures clean the real cache
+        response = client.get(f"/public/tiles/sldl/{z}/{x}/{y}.pbf")
+    assert response.status_code == 200
+    by_name = {f["properties"]["name"]: f["properties"]["status"] for f in features(response)}
+    assert by_name["New York Assembly District 75"] == "candidate"
