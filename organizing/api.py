@@ -4,7 +4,8 @@ Token authentication (``create_organizer --token``); the same filters as the
 dashboard, as query parameters (``coverage.filters``); a bad parameter is a 400
 ``{"errors": {"parameter": ["message"]}}``. Answers are limited to the token's
 organizer's states like every organizer page: another state's figures are
-simply not there (zeros, empty lists).
+simply not there (zeros, empty lists). Both answers come from the coverage cache
+(``coverage.cache``: a minute, per scope and filters) like the dashboard's.
 """
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -17,6 +18,7 @@ import coverage
 from accounts.access import ApiTokenAuthentication
 from berniecrat.api import ErrorsSerializer
 from coverage import CoverageFilters
+from coverage import cache as coverage_cache
 from coverage.layers import BY_KEY, LENS_BY_KEY, LENSES, layers_asked
 from coverage.rules import STATUSES, status_asked
 from districts.models import LAYER_CHOICES
@@ -197,12 +199,18 @@ class CoverageDistrictsApi(APIView):
             errors["chamber"] = [f"Give a chamber or a local layer ({', '.join(BY_KEY)}), or a lens."]
         if errors:
             return Response({"errors": errors}, status=400)
-        return Response(
-            [
+
+        def rows() -> list[dict]:
+            return [
                 {"layer": key, **{field: row[field] for field in DISTRICT_KEYS}}
                 for key in layers
                 for row in coverage.district_rows(
                     scope=request.user.scope, filters=filters, layer_key=key, fields=("ocd_id", "name"), status=status
                 )
             ]
+
+        # Counts only, like the summary: kept in the coverage cache for its minute.
+        key = coverage_cache.cache_key(
+            "districts", scope=request.user.scope, filters=filters, part=f"{','.join(layers)}:{status or ''}"
         )
+        return Response(coverage_cache.cached(key, rows))
