@@ -74,40 +74,40 @@ def filter_context(
     }
 
 
-def content(
+def page(
     request,
     *,
     kind: str,
+    title: str,
     filters: CoverageFilters,
     errors: dict,
     part: str,
-    template: str,
     build: Callable[[], dict],
-) -> dict:
-    """A page's content and what else ``build`` returned, from the coverage cache when the same
-    scope, filters, ``part`` and language were asked within its minute.
+    on_view: Callable[[object], None] | None = None,
+):
+    """The organizer page ``kind``: its content (``organizing/includes/_<kind>.html``) from the
+    coverage cache when the same scope, filters, ``part`` and language were asked within its
+    minute, inside the asker's own header.
 
-    ``build()`` gives the content template's context, and may add ``"kept"``: values the
-    view needs on every request, cached or not (what it must record in the audit log).
-    Returns ``{"content": safe HTML, "kept": ...}``.
+    ``build()`` gives the content template's context, and may add ``"kept"``: what the view
+    must still act on at every view, cached or not; ``on_view(kept)`` is then called (to record
+    in the audit log what the page shows).
     """
 
     def rendered() -> dict:
         context = build()
         kept = context.pop("kept", None)
         # No request: the content must not depend on who asks beyond the scope in the key.
-        return {"content": render_to_string(template, context), "kept": kept}
+        return {"content": render_to_string(f"organizing/includes/_{kind}.html", context), "kept": kept}
 
     if errors:
-        page = rendered()
+        cached = rendered()
     else:
         key = coverage_cache.cache_key(
             f"page:{kind}", scope=request.user.scope, filters=filters, part=f"{get_language()}:{part}"
         )
-        page = coverage_cache.cached(key, rendered)
-    return {"content": mark_safe(page["content"]), "kept": page["kept"]}  # noqa: S308 (our own template's output)
-
-
-def render_page(request, *, title: str, page: dict):
-    """The organizer page around cached ``content``: the header is the asker's own."""
-    return render(request, "organizing/page.html", {"title": title, "content": page["content"]})
+        cached = coverage_cache.cached(key, rendered)
+    if on_view is not None:
+        on_view(cached["kept"])
+    content = mark_safe(cached["content"])  # noqa: S308 (our own template's output)
+    return render(request, "organizing/page.html", {"title": title, "content": content})

@@ -33,7 +33,7 @@ from signups.models import LocationQuality, Skill
 
 from . import pages
 from .audit import coverage_filters
-from .pages import CHAMBER_LABELS, MAP_LABELS, filter_context, page_filters, query, render_page
+from .pages import CHAMBER_LABELS, MAP_LABELS, filter_context, page_filters, query
 from .tile_views import coverage_map_context, district_url_template
 
 PEOPLE_PER_PAGE = 100
@@ -101,16 +101,10 @@ def dashboard(request):
             **_map_context(request, chamber=map_chamber, filters=filters),
         }
 
-    page = pages.content(
-        request,
-        kind="dashboard",
-        filters=filters,
-        errors=errors,
-        part=f"{kept_sort}:{map_chamber}",
-        template="organizing/includes/_dashboard.html",
-        build=build,
+    part = f"{kept_sort}:{map_chamber}"
+    return pages.page(
+        request, kind="dashboard", title="Coverage", filters=filters, errors=errors, part=part, build=build
     )
-    return render_page(request, title="Coverage", page=page)
 
 
 @require_GET
@@ -149,26 +143,22 @@ def state_detail(request, state: str):
             "kept": {"nominations_shown": nominations},
         }
 
-    page = pages.content(
-        request,
-        kind="state",
-        filters=filters,
-        errors=errors,
-        part=map_chamber,
-        template="organizing/includes/_state.html",
-        build=build,
+    def audit(kept: dict) -> None:
+        # The leads name nominees: personal data, recorded like any other (never the names
+        # themselves), on every view of the page, whether its content was cached or not.
+        if kept["nominations_shown"]:
+            audit_record(
+                user=request.user,
+                action=AuditEvent.Action.VIEW,
+                resource=f"state {state} nominations",
+                filters=coverage_filters(filters),
+                count=kept["nominations_shown"],
+            )
+
+    title = BY_USPS[state].name
+    return pages.page(
+        request, kind="state", title=title, filters=filters, errors=errors, part=map_chamber, build=build, on_view=audit
     )
-    # The leads name nominees: personal data, recorded like any other (never the names
-    # themselves), on every view of the page, whether its content was cached or not.
-    if shown := page["kept"]["nominations_shown"]:
-        audit_record(
-            user=request.user,
-            action=AuditEvent.Action.VIEW,
-            resource=f"state {state} nominations",
-            filters=coverage_filters(filters),
-            count=shown,
-        )
-    return render_page(request, title=BY_USPS[state].name, page=page)
 
 
 def _link(layers: dict[str, list]) -> None:
@@ -336,17 +326,10 @@ def activity(request):
             "time_zone": timezone.get_current_timezone_name(),
         }
 
-    page = pages.content(
-        request,
-        kind="activity",
-        filters=filters,
-        errors=errors,
-        # The hours shown end with the current one: a new hour is a new page.
-        part=f"{timezone.get_current_timezone_name()}:{hour_end.isoformat()}",
-        template="organizing/includes/_activity.html",
-        build=build,
-    )
-    return render_page(request, title="Sign-ups over time", page=page)
+    # The hours shown end with the current one: a new hour is a new page.
+    part = f"{timezone.get_current_timezone_name()}:{hour_end.isoformat()}"
+    title = "Sign-ups over time"
+    return pages.page(request, kind="activity", title=title, filters=filters, errors=errors, part=part, build=build)
 
 
 AUDIT_PER_PAGE = 50
