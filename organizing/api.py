@@ -8,9 +8,11 @@ simply not there (zeros, empty lists). Both answers come from the coverage cache
 (``coverage.cache``: a minute, per scope and filters) like the dashboard's.
 """
 
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -209,8 +211,11 @@ class CoverageDistrictsApi(APIView):
                 )
             ]
 
-        # Counts only, like the summary: kept in the coverage cache for its minute.
+        # Counts only, like the summary: kept in the coverage cache for its minute, as the JSON
+        # sent (the answer is only ever JSON; rendering thousands of counties again on every
+        # request would cost more than reading them from Redis).
         key = coverage_cache.cache_key(
             "districts", scope=request.user.scope, filters=filters, part=f"{','.join(layers)}:{status or ''}"
         )
-        return Response(coverage_cache.cached(key, rows))
+        body = coverage_cache.cached(key, lambda: JSONRenderer().render(rows()))
+        return HttpResponse(body, content_type="application/json")
