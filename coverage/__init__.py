@@ -15,7 +15,8 @@ Per-district status
     (``coverage.rules``: ``filed`` > ``candidate`` > ``volunteers`` > ``none``).
     ``layers_district_rows(scope=, filters=, layer_keys=, fields=())``: the same for several layers
     in one query, each row with its ``chamber``.
-    ``district_list(...)``: the same as ``District`` objects; ``coverage_district(scope=,
+    ``district_list(...)``: the same as ``District`` objects (``layers_district_list``: of several
+    layers in one query); ``coverage_district(scope=,
     filters=, layer_key=, geoid=)``: one. ``gaps(districts)``: the gap lists.
 People behind the figures (QuerySets; never for the public)
     ``coverage_people``, ``coverage_candidates``, ``coverage_volunteers``,
@@ -28,7 +29,7 @@ Layers
 """
 
 from .activity import signups_over_time
-from .districts import coverage_district, district_list, vintage_choices, visible_states
+from .districts import coverage_district, district_list, layers_district_list, vintage_choices, visible_states
 from .engine import district_rows, layers_district_rows
 from .filters import CoverageFilters
 from .layers import HEADLINE, LAYERS, layer
@@ -60,6 +61,7 @@ __all__ = [
     "gaps",
     "is_national",
     "layer",
+    "layers_district_list",
     "layers_district_rows",
     "signup_for_organizer",
     "signups_over_time",

@@ -6,7 +6,7 @@ from accounts.scope import Scope
 from districts.models import BoundarySet, District
 from districts.states import BY_FIPS, BY_USPS
 
-from .engine import district_rows
+from .engine import district_rows, layers_district_rows
 from .filters import CoverageFilters
 from .layers import BY_KEY, HEADLINE, LAYERS
 
@@ -33,6 +33,18 @@ def district_list(
     ``candidates``, ``filed``, ``volunteers``, ``status``, ``vintage`` and ``is_current``. One query."""
     fields = (*LIST_FIELDS, "vintage", "is_current")
     return _districts(district_rows(scope=scope, filters=filters, layer_key=layer_key, state=state, fields=fields))
+
+
+def layers_district_list(
+    *, scope: Scope, filters: CoverageFilters, layer_keys, state: str | None = None
+) -> dict[str, list[District]]:
+    """``district_list`` of several layers (a state page's chambers and local layers) in one query
+    and one pass over the sign-ups: ``{layer_key: [District, ...]}``, every asked layer present."""
+    fields = (*LIST_FIELDS, "vintage", "is_current")
+    found: dict[str, list[dict]] = {key: [] for key in layer_keys}
+    for row in layers_district_rows(scope=scope, filters=filters, layer_keys=layer_keys, fields=fields, state=state):
+        found[row["chamber"]].append(row)
+    return {key: _districts(rows) for key, rows in found.items()}
 
 
 def coverage_district(*, scope: Scope, filters: CoverageFilters, layer_key: str, geoid: str) -> District | None:

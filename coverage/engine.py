@@ -210,19 +210,23 @@ def district_rows_sql(
     return sql, [*cte_params, *rows_params]
 
 
-def layers_district_rows(*, scope: Scope, filters: CoverageFilters, layer_keys, fields=()) -> list[dict]:
-    """``district_rows`` of several layers at once, each row with its ``chamber`` (the layer), by
-    layer, state and GEOID: one query and one pass over the sign-ups however many layers (the
-    public snapshot's local units, six layers, would otherwise pass over them six times)."""
+def layers_district_rows(
+    *, scope: Scope, filters: CoverageFilters, layer_keys, fields=(), state: str | None = None
+) -> list[dict]:
+    """``district_rows`` of several layers at once (of one ``state``, if given), each row with its
+    ``chamber`` (the layer), by layer, state and GEOID: one query and one pass over the sign-ups
+    however many layers (the public snapshot's local units and a state page's nine layers would
+    otherwise pass over them once per layer)."""
+    filters = filters.narrowed_to(state)
     fields = checked_fields(("chamber", "state", "geoid", *fields))
     parts = [
         part
         for key in layer_keys
-        if (part := layer_rows_sql(scope=scope, filters=filters, layer_key=key, state=None, fields=fields))
+        if (part := layer_rows_sql(scope=scope, filters=filters, layer_key=key, state=state, fields=fields))
     ]
     if not parts:  # an empty scope
         return []
-    cte_sql, cte_params = counts_cte(scope=scope, filters=filters, layer_keys=tuple(layer_keys))
+    cte_sql, cte_params = counts_cte(scope=scope, filters=filters, layer_keys=tuple(layer_keys), state=state)
     listed = " UNION ALL ".join(sql for sql, _params in parts)
     sql = f"""{cte_sql}
         SELECT listed.*, {status_sql()} AS status FROM ({listed}) AS listed ORDER BY chamber, state, geoid

@@ -211,6 +211,15 @@ class District(models.Model):
             models.Index(fields=["chamber", "state"]),
             models.Index(fields=["geoid"]),
             models.Index(fields=["ocd_id"]),
+            # Lists of a layer's countable districts (the coverage figures, a state page, the
+            # district API) read only these columns: an index-only scan of a few MB instead of
+            # the table, whose rows carry the boundaries (60 MB at the full district set).
+            models.Index(
+                fields=["chamber", "state"],
+                include=["id", "boundary_set", "code", "geoid", "ocd_id", "name", "seats", "voting"],
+                condition=models.Q(superseded=False, is_placeholder=False, governing=True),
+                name="district_countable_list",
+            ),
         ]
         ordering = ["chamber", "state", "geoid"]
 

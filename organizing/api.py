@@ -4,12 +4,15 @@ Token authentication (``create_organizer --token``); the same filters as the
 dashboard, as query parameters (``coverage.filters``); a bad parameter is a 400
 ``{"errors": {"parameter": ["message"]}}``. Answers are limited to the token's
 organizer's states like every organizer page: another state's figures are
-simply not there (zeros, empty lists).
+simply not there (zeros, empty lists). Both answers come from the coverage cache
+(``coverage.cache``: a minute, per scope and filters) like the dashboard's.
 """
 
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -17,6 +20,7 @@ import coverage
 from accounts.access import ApiTokenAuthentication
 from berniecrat.api import ErrorsSerializer
 from coverage import CoverageFilters
+from coverage import cache as coverage_cache
 from coverage.layers import BY_KEY, LENS_BY_KEY, LENSES, layers_asked
 from coverage.rules import STATUSES, status_asked
 from districts.models import LAYER_CHOICES
@@ -197,12 +201,21 @@ class CoverageDistrictsApi(APIView):
             errors["chamber"] = [f"Give a chamber or a local layer ({', '.join(BY_KEY)}), or a lens."]
         if errors:
             return Response({"errors": errors}, status=400)
-        return Response(
-            [
+
+        def rows() -> list[dict]:
+            return [
                 {"layer": key, **{field: row[field] for field in DISTRICT_KEYS}}
                 for key in layers
                 for row in coverage.district_rows(
                     scope=request.user.scope, filters=filters, layer_key=key, fields=("ocd_id", "name"), status=status
                 )
             ]
+
+        # Counts only, like the summary: kept in the coverage cache for its minute, as the JSON
+        # sent (the answer is only ever JSON; rendering thousands of counties again on every
+        # request would cost more than reading them from Redis).
+        key = coverage_cache.cache_key(
+            "districts", scope=request.user.scope, filters=filters, part=f"{','.join(layers)}:{status or ''}"
         )
+        body = coverage_cache.cached(key, lambda: JSONRenderer().render(rows()))
+        return HttpResponse(body, content_type="application/json")

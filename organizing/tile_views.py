@@ -78,7 +78,7 @@ def coverage_map_context(request, *, chamber: str, filters: CoverageFilters) -> 
     tile_url = reverse("organizing-tiles:tile", kwargs={"chamber": chamber, "z": 0, "x": 0, "y": 0})
     tile_url = tile_url.removesuffix("/0/0/0.pbf") + "/{z}/{x}/{y}.pbf"
     bounds = coverage_map_bounds(scope=request.user.scope, filters=filters, chamber=chamber)
-    district_url = _district_url_template(chamber)
+    district_url = district_url_template(chamber)
     return {
         "chamber": chamber,
         "chamber_label": BY_KEY[chamber].label,
@@ -90,7 +90,7 @@ def coverage_map_context(request, *, chamber: str, filters: CoverageFilters) -> 
     }
 
 
-def _district_url_template(chamber: str) -> str:
+def district_url_template(chamber: str) -> str:
     """The district page's URL with ``{geoid}`` for the GEOID, or "" while there is no such page
     (the map then shows the district's name and counts in a popup instead)."""
     try:

@@ -5,7 +5,9 @@ the coverage engine (``coverage``, which limits everything to the organizer's
 ``Scope``) and takes the same filters (``coverage.filters``) from its query string. A bad
 filter value is shown above the page, which then ignores that one filter. Pages
 that show people record it in the audit log (``organizing.audit``); the audit
-page lists that log to organizers with every state.
+page lists that log to organizers with every state. The dashboard, state and
+activity pages show counts only: their content comes from the coverage cache
+(``organizing.pages``), and what they must record is recorded on every view.
 """
 
 import dataclasses
@@ -24,65 +26,21 @@ from accounts.access import organizer_required
 from accounts.models import AuditEvent, User
 from accounts.services import audit_record
 from coverage import HEADLINE, CoverageFilters
-from coverage.layers import BY_KEY, LENSES, LOCAL
+from coverage.layers import BY_KEY, LENSES
 from districts.states import BY_USPS
-from pipeline.models import Stage
 from pipeline.selectors import nominations_by_district, state_nominations
-from signups.models import BallotLine, LocationQuality, Office, Skill
+from signups.models import LocationQuality, Skill
 
+from . import pages
 from .audit import coverage_filters
-from .tile_views import coverage_map_context
+from .pages import CHAMBER_LABELS, MAP_LABELS, filter_context, page_filters, query
+from .tile_views import coverage_map_context, district_url_template
 
-CHAMBER_LABELS = {key: BY_KEY[key].label for key in HEADLINE}
-# What a map can show: the chambers, then the local layers (state pages).
-MAP_LABELS = {key: BY_KEY[key].label for key in (*HEADLINE, *LOCAL)}
 PEOPLE_PER_PAGE = 100
 HOURS_SHOWN = 48
 DAYS_SHOWN = 30
 # The per-state table sorts by name or by one chamber's percent covered.
 SORT_KEYS = ("state", "sldl", "sldu", "cd")
-
-
-# --- Shared page context --------------------------------------------------------
-
-
-def _filters(request, **overrides) -> tuple[CoverageFilters, dict]:
-    filters, errors = CoverageFilters.from_query(request.GET)
-    if overrides:
-        filters = dataclasses.replace(filters, **overrides)
-    return filters, errors
-
-
-def _query(filters: CoverageFilters, **extra) -> str:
-    """``?...`` for links that keep the filters (and ``extra`` parameters), or ''."""
-    params = filters.to_params() + [(key, value) for key, value in extra.items() if value not in (None, "")]
-    if not params:
-        return ""
-    return "?" + urlencode(params)
-
-
-def _filter_context(request, filters: CoverageFilters, errors: dict, *, fixed_state: str | None = None) -> dict:
-    """What ``organizing/includes/_filters.html`` and the page header need."""
-    states = coverage.visible_states(scope=request.user.scope, filters=CoverageFilters())
-    toggled = dataclasses.replace(filters, confirmed_only=not filters.confirmed_only)
-    return {
-        "filters": filters,
-        "filter_errors": errors,
-        "query": _query(filters),
-        "confirmed_toggle_query": _query(
-            toggled, **({"sort": request.GET.get("sort")} if "sort" in request.GET else {})
-        ),
-        "state_choices": [(code, BY_USPS[code].name) for code in states] if not fixed_state else [],
-        "fixed_state": fixed_state,
-        "ballot_line_choices": BallotLine.choices,
-        "office_choices": Office.choices,
-        "stage_choices": Stage.choices,
-        "vintage_choices": coverage.vintage_choices(),
-        "chosen_vintages": filters.vintage_values(),
-        "chamber_labels": CHAMBER_LABELS,
-        "layer_labels": MAP_LABELS,
-        "national": coverage.is_national(scope=request.user.scope, filters=filters),
-    }
 
 
 def _map_context(request, *, chamber: str, filters: CoverageFilters) -> dict:
@@ -115,30 +73,38 @@ def _sort_states(rows: list[dict], sort: str) -> list[dict]:
 @organizer_required
 def dashboard(request):
     """The headline, the three chambers, and a row per state."""
-    filters, errors = _filters(request)
-    summary = coverage.coverage_summary(scope=request.user.scope, filters=filters)
+    filters, errors = page_filters(request)
     sort = request.GET.get("sort", "state")
     sort = sort if sort.lstrip("-") in SORT_KEYS else "state"
+    # The links keep a sort only when one was asked (the page's URLs stay as the organizer wrote them).
+    kept_sort = sort if "sort" in request.GET else None
     map_chamber = _chamber_param(request)
-    context = {
-        **_filter_context(request, filters, errors),
-        "summary": summary,
-        "chambers": [
-            {"key": c, "label": CHAMBER_LABELS[c], "districts": BY_KEY[c].districts_label, **summary["chambers"][c]}
-            for c in HEADLINE
-        ],
-        "lenses": [
-            {"key": lens.key, "label": lens.label, "units": lens.units_label, **summary["lenses"][lens.key]}
-            for lens in LENSES
-        ],
-        "state_rows": _sort_states(summary["states"], sort),
-        "sort": sort,
-        "sort_links": {key: _query(filters, sort=f"-{key}" if sort == key else key) for key in SORT_KEYS},
-        "map_chamber": map_chamber,
-        "map_links": [(c, CHAMBER_LABELS[c], _query(filters, map=c, sort=request.GET.get("sort"))) for c in HEADLINE],
-        **_map_context(request, chamber=map_chamber, filters=filters),
-    }
-    return render(request, "organizing/dashboard.html", context)
+
+    def build() -> dict:
+        summary = coverage.coverage_summary(scope=request.user.scope, filters=filters)
+        return {
+            **filter_context(scope=request.user.scope, filters=filters, errors=errors, sort=kept_sort),
+            "summary": summary,
+            "chambers": [
+                {"key": c, "label": CHAMBER_LABELS[c], "districts": BY_KEY[c].districts_label, **summary["chambers"][c]}
+                for c in HEADLINE
+            ],
+            "lenses": [
+                {"key": lens.key, "label": lens.label, "units": lens.units_label, **summary["lenses"][lens.key]}
+                for lens in LENSES
+            ],
+            "state_rows": _sort_states(summary["states"], sort),
+            "sort": sort,
+            "sort_links": {key: query(filters, sort=f"-{key}" if sort == key else key) for key in SORT_KEYS},
+            "map_chamber": map_chamber,
+            "map_links": [(c, CHAMBER_LABELS[c], query(filters, map=c, sort=kept_sort)) for c in HEADLINE],
+            **_map_context(request, chamber=map_chamber, filters=filters),
+        }
+
+    part = f"{kept_sort}:{map_chamber}"
+    return pages.page(
+        request, kind="dashboard", title="Coverage", filters=filters, errors=errors, part=part, build=build
+    )
 
 
 @require_GET
@@ -149,34 +115,70 @@ def state_detail(request, state: str):
     state = state.upper()
     if not request.user.scope.covers(state) or state not in BY_USPS:
         raise Http404("No such state.")
-    filters, errors = _filters(request, states=(state,))
-    summary = coverage.coverage_summary(scope=request.user.scope, filters=filters)
-    figures = next((row for row in summary["states"] if row["state"] == state), None)
-    chambers = _state_chambers(request, state=state, filters=filters, figures=figures)
-    lenses = _state_lenses(request, state=state, filters=filters, figures=figures)
+    filters, errors = page_filters(request, states=(state,))
     map_chamber = _chamber_param(request, choices=MAP_LABELS)
-    context = {
-        **_filter_context(request, filters, errors, fixed_state=state),
-        "query": _query(dataclasses.replace(filters, states=())),
-        "state": state,
-        "state_name": BY_USPS[state].name,
-        "chambers": chambers,
-        "lenses": lenses,
-        "map_chamber": map_chamber,
-        "map_links": [(c, MAP_LABELS[c], _query(filters, map=c)) for c in MAP_LABELS],
-        **_map_context(request, chamber=map_chamber, filters=filters),
-    }
-    return render(request, "organizing/state.html", context)
+
+    def build() -> dict:
+        summary = coverage.coverage_summary(scope=request.user.scope, filters=filters)
+        figures = next((row for row in summary["states"] if row["state"] == state), None)
+        # Every chamber's and local layer's districts with their counts: one query, one pass.
+        layers = coverage.layers_district_list(
+            scope=request.user.scope,
+            filters=filters,
+            layer_keys=(*HEADLINE, *(key for lens in LENSES for key in lens.layers)),
+            state=state,
+        )
+        _link(layers)
+        chambers, nominations = _state_chambers(request, state=state, layers=layers, figures=figures)
+        return {
+            **filter_context(scope=request.user.scope, filters=filters, errors=errors, fixed_state=state),
+            "query": query(dataclasses.replace(filters, states=())),
+            "state": state,
+            "state_name": BY_USPS[state].name,
+            "chambers": chambers,
+            "lenses": _state_lenses(layers=layers, figures=figures),
+            "map_chamber": map_chamber,
+            "map_links": [(c, MAP_LABELS[c], query(filters, map=c)) for c in MAP_LABELS],
+            **_map_context(request, chamber=map_chamber, filters=filters),
+            "kept": {"nominations_shown": nominations},
+        }
+
+    def audit(kept: dict) -> None:
+        # The leads name nominees: personal data, recorded like any other (never the names
+        # themselves), on every view of the page, whether its content was cached or not.
+        if kept["nominations_shown"]:
+            audit_record(
+                user=request.user,
+                action=AuditEvent.Action.VIEW,
+                resource=f"state {state} nominations",
+                filters=coverage_filters(filters),
+                count=kept["nominations_shown"],
+            )
+
+    title = BY_USPS[state].name
+    return pages.page(
+        request, kind="state", title=title, filters=filters, errors=errors, part=map_chamber, build=build, on_view=audit
+    )
 
 
-def _state_chambers(request, *, state: str, filters: CoverageFilters, figures: dict | None) -> list[dict]:
+def _link(layers: dict[str, list]) -> None:
+    """Give each district its page's ``url``: one URL resolved per layer, not per district (a state
+    has thousands with its local units)."""
+    for key, districts in layers.items():
+        url = district_url_template(key)
+        for district in districts:
+            district.url = url.replace("{geoid}", district.geoid)
+
+
+def _state_chambers(request, *, state: str, layers: dict, figures: dict | None) -> tuple[list[dict], int]:
     """A state page's chambers: every district with its counts, the gap lists, and the leads
-    (districts with nobody yet where a supporter nominated someone)."""
+    (districts with nobody yet where a supporter nominated someone); and how many nominations
+    the leads show."""
     chambers = []
     leads = state_nominations(scope=request.user.scope, state=state)
     for chamber in HEADLINE:
         nominations = nominations_by_district(leads, chamber=chamber)
-        districts = coverage.district_list(scope=request.user.scope, filters=filters, layer_key=chamber, state=state)
+        districts = layers[chamber]
         chambers.append(
             {
                 "key": chamber,
@@ -188,41 +190,23 @@ def _state_chambers(request, *, state: str, filters: CoverageFilters, figures: d
                 "nominated": [(d, nominations[d.pk]) for d in districts if d.status == "none" and d.pk in nominations],
             }
         )
-    # The leads name nominees: personal data, recorded like any other (never the names themselves).
     shown = {n.pk for chamber in chambers for _district, noms in chamber["nominated"] for n in noms}
-    if shown:
-        audit_record(
-            user=request.user,
-            action=AuditEvent.Action.VIEW,
-            resource=f"state {state} nominations",
-            filters=coverage_filters(filters),
-            count=len(shown),
-        )
-    return chambers
+    return chambers, len(shown)
 
 
-def _state_lenses(request, *, state: str, filters: CoverageFilters, figures: dict | None) -> list[dict]:
+def _state_lenses(*, layers: dict, figures: dict | None) -> list[dict]:
     """A state page's local lenses (school boards, councils, county offices): units and gap lists."""
     lenses = []
     for lens in LENSES:
-        layers = [
-            {
-                "key": key,
-                "label": BY_KEY[key].label,
-                "districts": coverage.district_list(
-                    scope=request.user.scope, filters=filters, layer_key=key, state=state
-                ),
-            }
-            for key in lens.layers
-        ]
-        units = [district for each in layers for district in each["districts"]]
+        shown = [{"key": key, "label": BY_KEY[key].label, "districts": layers[key]} for key in lens.layers]
+        units = [district for each in shown for district in each["districts"]]
         lenses.append(
             {
                 "key": lens.key,
                 "label": lens.label,
                 "units_label": lens.units_label,
                 "figures": figures["lenses"][lens.key] if figures else None,
-                "layers": [each for each in layers if each["districts"]],
+                "layers": [each for each in shown if each["districts"]],
                 # One gap list per lens, across its layers (a council is a place's or a town's).
                 "gaps": coverage.gaps(units),
             }
@@ -234,7 +218,7 @@ def _state_lenses(request, *, state: str, filters: CoverageFilters, figures: dic
 @organizer_required
 def district_detail(request, chamber: str, geoid: str):
     """The people in one district (current maps, or the asked vintage), paginated."""
-    filters, errors = _filters(request)
+    filters, errors = page_filters(request)
     scope = request.user.scope
     district = coverage.coverage_district(scope=scope, filters=filters, layer_key=chamber, geoid=geoid)
     if district is None:
@@ -249,13 +233,13 @@ def district_detail(request, chamber: str, geoid: str):
         count=len(page),
     )
     context = {
-        **_filter_context(request, filters, errors),
+        **filter_context(scope=scope, filters=filters, errors=errors, sort=request.GET.get("sort")),
         "district": district,
         "chamber_label": BY_KEY[chamber].label,
         "office": BY_KEY[chamber].office,
         "page": page,
         "quality_labels": dict(LocationQuality.choices),
-        "export_query": _query(filters, chamber=chamber, district=geoid),
+        "export_query": query(filters, chamber=chamber, district=geoid),
         "state_name": BY_USPS[district.state].name,
     }
     return render(request, "organizing/district.html", context)
@@ -314,7 +298,7 @@ def _filled(rows: list[dict], start: datetime.datetime, end: datetime.datetime, 
 @organizer_required
 def activity(request):
     """Sign-ups per day and per hour (a livestream's spike shows in the hours)."""
-    filters, errors = _filters(request)
+    filters, errors = page_filters(request)
     tz = timezone.get_current_timezone()
     now = timezone.localtime()
     last_day = filters.until or now.date()
@@ -323,31 +307,29 @@ def activity(request):
     day_end = datetime.datetime.combine(last_day + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
     hour_end = min(day_end, now.replace(minute=0, second=0, microsecond=0) + datetime.timedelta(hours=1))
     hour_start = max(day_start, hour_end - datetime.timedelta(hours=HOURS_SHOWN))
-    days = _filled(
-        coverage.signups_over_time(scope=request.user.scope, filters=filters, unit="day", start=day_start, end=day_end),
-        day_start,
-        day_end,
-        datetime.timedelta(days=1),
-    )
-    hours = _filled(
-        coverage.signups_over_time(
-            scope=request.user.scope, filters=filters, unit="hour", start=hour_start, end=hour_end
-        ),
-        hour_start,
-        hour_end,
-        datetime.timedelta(hours=1),
-    )
-    context = {
-        **_filter_context(request, filters, errors),
-        "days": days,
-        "hours": hours,
-        "day_chart": _bars(days, label_format="%Y-%m-%d"),
-        "hour_chart": _bars(hours, label_format="%Y-%m-%d %H:00"),
-        "day_range": (first_day, last_day),
-        "hour_range": (hour_start, hour_end),
-        "time_zone": timezone.get_current_timezone_name(),
-    }
-    return render(request, "organizing/activity.html", context)
+
+    def series(unit: str, start: datetime.datetime, end: datetime.datetime, step: datetime.timedelta) -> list:
+        rows = coverage.signups_over_time(scope=request.user.scope, filters=filters, unit=unit, start=start, end=end)
+        return _filled(rows, start, end, step)
+
+    def build() -> dict:
+        days = series("day", day_start, day_end, datetime.timedelta(days=1))
+        hours = series("hour", hour_start, hour_end, datetime.timedelta(hours=1))
+        return {
+            **filter_context(scope=request.user.scope, filters=filters, errors=errors),
+            "days": days,
+            "hours": hours,
+            "day_chart": _bars(days, label_format="%Y-%m-%d"),
+            "hour_chart": _bars(hours, label_format="%Y-%m-%d %H:00"),
+            "day_range": (first_day, last_day),
+            "hour_range": (hour_start, hour_end),
+            "time_zone": timezone.get_current_timezone_name(),
+        }
+
+    # The hours shown end with the current one: a new hour is a new page.
+    part = f"{timezone.get_current_timezone_name()}:{hour_end.isoformat()}"
+    title = "Sign-ups over time"
+    return pages.page(request, kind="activity", title=title, filters=filters, errors=errors, part=part, build=build)
 
 
 AUDIT_PER_PAGE = 50

@@ -1,6 +1,7 @@
 """Small formatting helpers for the organizer pages."""
 
 from django import template
+from django.utils.html import format_html
 
 register = template.Library()
 
@@ -40,3 +41,14 @@ def office_names(codes) -> str:
 
     labels = dict(Office.choices)
     return ", ".join(str(labels.get(code, code)) for code in codes or [])
+
+
+# A district's status on organizer pages (``coverage.rules``), as words.
+STATUS_WORDS = {"filed": "Filed / on the ballot", "candidate": "Candidate", "volunteers": "Volunteers only"}
+
+
+@register.filter
+def district_status(status: str) -> str:
+    """A district's status as a labelled badge: a filter, not an include, as a state page shows
+    one per district (thousands with the local layers), and an include costs far more."""
+    return format_html('<span class="status status--{}">{}</span>', status, STATUS_WORDS.get(status, "Nobody"))

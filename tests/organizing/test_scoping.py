@@ -76,13 +76,16 @@ def test_guessing_sign_up_ids_finds_only_new_yorkers(ny_client, vermont, new_yor
     ["", "?state=VT", "?state=NY,VT", "?state=VT&state=NY", "?kind=run&state=VT", "?confirmed=false&state=vt"],
 )
 def test_pages_never_show_another_states_people_or_counts(ny_client, vermont, new_yorker, query):
-    for url in ("/organize/", "/organize/activity/", "/organize/states/NY/"):
-        response = ny_client.get(url + query)
+    responses = {
+        url: ny_client.get(url + query) for url in ("/organize/", "/organize/activity/", "/organize/states/NY/")
+    }
+    for url, response in responses.items():
         assert response.status_code == 200, url
         page = body(response)
         assert SECRET_NAME not in page
         assert "Vermont" not in page, url
-    summary = ny_client.get("/organize/" + query).context["summary"]
+    # The figures the dashboard was rendered with (asked again, it is served from the cache).
+    summary = responses["/organize/"].context["summary"]
     assert [row["state"] for row in summary["states"]] in (["NY"], [])
     assert summary["signups"]["volunteer"] == 0
 
