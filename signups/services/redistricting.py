@@ -141,12 +141,14 @@ def _find(cursor) -> tuple[int, int, list[str]]:
 
 def _lock(cursor, mode: str, *tables: str) -> bool:
     """Take these table locks in this order within ``LOCK_TIMEOUT``; False (and none taken) if not."""
+    cursor.execute("SELECT current_setting('lock_timeout')")
+    (before,) = cursor.fetchone()
     try:
         with transaction.atomic():  # a savepoint: a timeout leaves the transaction usable
             cursor.execute("SET LOCAL lock_timeout = %s", [LOCK_TIMEOUT])
             for table in tables:
                 cursor.execute(f"LOCK TABLE {table} IN {mode} MODE")
-            cursor.execute("SET LOCAL lock_timeout = 0")
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [before])
     except OperationalError as error:
         if getattr(error.__cause__, "pgcode", None) != "55P03":  # lock_not_available
             raise
