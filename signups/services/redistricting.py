@@ -19,7 +19,7 @@ change, then writes them one of two ways:
   changed key queues a check costs more than building an index or checking a key once
   over the whole table, as soon as a large share of the rows change (bench/redistricting.py).
 
-What the exclusive lock stops, for the seconds it is held (about 5 s at 100,000
+What the exclusive lock stops, for the seconds it is held (4-7 s at 100,000
 sign-ups): every read and write of the sign-up table (the organizer pages and API, a
 supporter's confirmation click, the intake workers' inserts) waits for the commit;
 nothing is refused unless it waits longer than its own timeout. The public sign-up
@@ -43,9 +43,10 @@ logger = logging.getLogger(__name__)
 
 # From this share of the located sign-ups changing districts on, rebuild instead of
 # writing in place. Measured at 100,000 sign-ups, nine layers (bench/redistricting.py),
-# the writing alone: every layer of every row changing, in place 11-17 s (half of it the
-# deferred foreign key checks, one per changed key per row) and in bulk 7-8 s (building
-# 16 indexes 3.5 s, checking 9 keys 2.5 s); only ``cd`` changing, 8.6-9.7 s and 4.5 s.
+# the writing alone, on the shared 2-core machine: every layer of every row changing, in
+# place 12-13 s (half of it the deferred foreign key checks, one per changed key per row)
+# and in bulk 5-6.5 s (building 15 indexes about 3 s, checking 9 keys 2 s); only ``cd``
+# changing, 5.4-6 s and 4.2 s. (Finding the districts: 5-6 s either way.)
 # The rebuild costs the whole table whatever changes, so the two meet near half; below
 # it, in place also spares the readers the exclusive lock.
 BULK_SHARE = 0.5
