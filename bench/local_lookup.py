@@ -55,6 +55,9 @@ def add_stand_ins(bench: Bench) -> int:
 
 def remove_stand_ins(bench: Bench) -> None:
     sets = "SELECT id FROM districts_boundaryset WHERE vintage = %s"
+    districts = f"SELECT id FROM districts_district WHERE boundary_set_id IN ({sets})"
+    # The pieces first: their foreign key cascades in Django, not in the database.
+    bench.sql(f"DELETE FROM districts_districtpiece WHERE district_id IN ({districts})", [STAND_IN_VINTAGE])
     bench.sql(f"DELETE FROM districts_district WHERE boundary_set_id IN ({sets})", [STAND_IN_VINTAGE])
     bench.sql("DELETE FROM districts_boundaryset WHERE vintage = %s", [STAND_IN_VINTAGE])
     bench.sql("ANALYZE districts_district")

@@ -46,7 +46,7 @@ from django.db import connection  # noqa: E402
 from districts.models import District  # noqa: E402
 from districts.selectors import districts_for_points  # noqa: E402
 from signups.models import DISTRICT_LAYERS, SignUp  # noqa: E402
-from signups.services.locating import signups_reassign_districts  # noqa: E402
+from signups.services.redistricting import signups_reassign_districts  # noqa: E402
 
 TABLE = SignUp._meta.db_table
 SENTINELS = {"boolean": "false", "text": "''", "character varying": "''", "ARRAY": "'{}'", "jsonb": "'{}'"}
@@ -172,7 +172,7 @@ def timed(fn) -> tuple[float, object]:
 
 def reassign() -> dict:
     result = signups_reassign_districts()
-    return {"checked": result.checked, "changed": result.changed}
+    return {"checked": result.checked, "changed": result.changed, "bulk": result.bulk}
 
 
 def main() -> None:

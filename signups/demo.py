@@ -17,7 +17,7 @@ from districts.models import ZipCode
 from districts.states import BY_USPS, FIFTY_STATES
 
 from .models import BallotLine, HelpScope, Language, LocationQuality, Office, SignUp, Skill, Timeframe
-from .services.locating import signups_reassign_districts
+from .services.redistricting import signups_reassign_districts
 
 FIRST_NAMES = (  # noqa: SIM905 - a list literal is formatted one name per line
     "Ana Maria Jose Luis Carmen Sofia Diego Lucia Mateo Elena James Mary John Patricia Robert Jennifer "

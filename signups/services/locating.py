@@ -6,21 +6,20 @@ address waits for the Census Geocoder (``signup_locate``, ``signups_locate_batch
 handed to Celery after the commit that created the need; ``located_at`` null means
 "still to geocode" and ``follow_up_queued_at`` null "not handed over yet", so the
 sweeper (``signups_requeue_unlocated``) finds what never left. After redistricting,
-``signups_reassign_districts`` resolves everyone against the new maps in one statement.
+``redistricting.signups_reassign_districts`` resolves everyone against the new maps.
 """
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.gis.geos import Point
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from districts.geocoding.locate import locate_address, locate_addresses
-from districts.models import District, DistrictPiece, ZipCode
+from districts.models import ZipCode
 from districts.selectors import district_lookup, districts_for_points
 
 from ..models import DISTRICT_LAYERS, LocationQuality, SignUp
@@ -171,88 +170,3 @@ def signups_requeue_unlocated(
     if to_locate:
         logger.info("sweeper handed over %d geocoding(s)", len(to_locate))
     return len(to_locate)
-
-
-@dataclass
-class ReassignResult:
-    checked: int  # located sign-ups resolved against the current maps
-    changed: int  # of those, rows written: new districts (or never resolved before)
-
-
-# The statement measured in bench/redistricting.py. One statement, so PostgreSQL walks
-# the districts' small pieces (``DistrictPiece``) and probes the sign-ups' GiST index,
-# preparing each piece once for all the points in it; a point on the seam of two pieces
-# of one district is one hit after DISTINCT ON. The sign-up table is named where it is read rather than read
-# once through a CTE: a materialised CTE would hide that index (13.4 s instead of 4.7 s
-# at 100,000 sign-ups). Per layer (chamber or local layer) the first district by GEOID wins (a point on a
-# shared border), as in ``district_lookup``; NULL where the point lies in none.
-# Rows whose districts are unchanged are not written (``IS DISTINCT FROM``): a new
-# congressional map leaves most people's legislative districts, and many people's
-# congressional one, as they were, and each written row adds a version to every index
-# of the table. ``s.location = found.location`` is checked again on the newest row
-# version when a sign-up moved while this ran (READ COMMITTED): its own save placed
-# it at the new address already, and the answer computed here is stale.
-_REASSIGN_SQL = """
-    WITH hits AS (
-        SELECT DISTINCT ON (l.id, d.chamber) l.id, d.chamber, d.id AS district_id
-        FROM {signups} l
-        JOIN {pieces} piece ON ST_Intersects(piece.geometry, l.location)
-        JOIN {districts} d ON d.id = piece.district_id
-        WHERE d.id IN ({current_ids})
-        ORDER BY l.id, d.chamber, d.geoid
-    ), found AS (
-        SELECT l.id, l.location, {found_columns}
-        FROM {signups} l LEFT JOIN hits h ON h.id = l.id
-        WHERE l.location IS NOT NULL
-        GROUP BY l.id
-    ), changed AS (
-        UPDATE {signups} s
-        SET {assignments}, districts_assigned_at = now()
-        FROM found
-        WHERE s.id = found.id
-          AND (s.districts_assigned_at IS NULL OR ({stored}) IS DISTINCT FROM ({computed}))
-          AND s.location = found.location
-        RETURNING 1
-    )
-    SELECT (SELECT count(*) FROM found), (SELECT count(*) FROM changed)
-"""
-
-
-def _reassign_sql(current_ids: str) -> str:
-    """``_REASSIGN_SQL`` with a column per layer of ``DISTRICT_LAYERS`` (model column names only)."""
-    columns = [SignUp._meta.get_field(layer).column for layer in DISTRICT_LAYERS]
-    return _REASSIGN_SQL.format(
-        signups=SignUp._meta.db_table,
-        districts=District._meta.db_table,
-        pieces=DistrictPiece._meta.db_table,
-        current_ids=current_ids,
-        found_columns=", ".join(f"max(h.district_id) FILTER (WHERE h.chamber = %s) AS {c}" for c in columns),
-        assignments=", ".join(f"{c} = found.{c}" for c in columns),
-        stored=", ".join(f"s.{c}" for c in columns),
-        computed=", ".join(f"found.{c}" for c in columns),
-    )
-
-
-def signups_reassign_districts() -> ReassignResult:
-    """Re-resolve every located sign-up against the current boundary sets (after redistricting).
-
-    One set-based ``UPDATE ... FROM (spatial join)``. Only rows whose districts change
-    are written, so ``districts_assigned_at`` says when a sign-up's districts were last
-    set (first placed, or moved by a new map), not when they were last looked at: a
-    run over a million people where a new map moves a tenth rewrites a tenth. Every
-    located sign-up is checked; ``checked`` counts them.
-    """
-    # The districts ``district_lookup`` answers with: the chambers and the governing local units.
-    current = District.objects.current().countable().governing().filter(chamber__in=DISTRICT_LAYERS)
-    current_ids, params = current.order_by().values("id").query.sql_with_params()
-    sql = _reassign_sql(current_ids)
-    with transaction.atomic(), connection.cursor() as cursor:
-        # Room for the join's sort and hash in memory (this transaction only); and no JIT:
-        # the join's estimated cost makes PostgreSQL compile it, which took 0.6 s of 4.8 s
-        # at 100,000 sign-ups and won nothing back.
-        cursor.execute("SET LOCAL work_mem = '64MB'")
-        cursor.execute("SET LOCAL jit = off")
-        cursor.execute(sql, [*params, *DISTRICT_LAYERS])
-        checked, changed = cursor.fetchone()
-    logger.info("reassigned districts: %d sign-ups checked, %d changed", checked, changed)
-    return ReassignResult(checked=checked, changed=changed)

@@ -8,14 +8,20 @@ Run after loading new boundaries (redistricting)::
 
 from django.core.management.base import BaseCommand
 
-from signups.services.locating import signups_reassign_districts
+from signups.services.redistricting import signups_reassign_districts
 
 
 class Command(BaseCommand):
-    help = "Re-resolve the districts of every located sign-up against the current maps (one set-based UPDATE)."
+    help = (
+        "Re-resolve the districts of every located sign-up against the current maps "
+        "(set-based; in bulk, indexes rebuilt, when many rows change)."
+    )
 
     def handle(self, *args, **options):
         result = signups_reassign_districts()
         self.stdout.write(
-            self.style.SUCCESS(f"Checked the districts of {result.checked} sign-ups; {result.changed} changed.")
+            self.style.SUCCESS(
+                f"Checked the districts of {result.checked} sign-ups; {result.changed} changed."
+                + (" Written in bulk (indexes and keys rebuilt)." if result.bulk else "")
+            )
         )
