@@ -269,6 +269,30 @@ def render(r: dict, findings: str = "") -> str:
             add("")
         elif db.get("failed"):
             add(f"Failed: `{db['failed'][:300]}`\n")
+    for key in sorted(k for k in sec if k.startswith("dashboard_")):
+        other = sec[key].get("big")
+        if not other:
+            continue
+        base = db.get("big", {}).get("urls", {})
+        add(f"### 4, at {other['signups']:,} sign-ups: what grows\n")
+        add(
+            f"The same URLs with {other['signups']:,} sign-ups (`--dashboard-signups`), beside the "
+            f"{db.get('big', {}).get('signups', 0):,} above (p95 ms).\n"
+        )
+        add(
+            "| page | uncached | uncached above | cached | cached above | queries | queries above |\n"
+            "|---|---|---|---|---|---|---|"
+        )
+        for name, u in other["urls"].items():
+            if not u.get("available"):
+                continue
+            b = base.get(name, {})
+            add(
+                f"| {name} | {_f(u.get('p95_uncached_ms'))} | {_f(b.get('p95_uncached_ms'))} | "
+                f"{_f(u.get('p95_cached_ms'))} | {_f(b.get('p95_cached_ms'))} | {u.get('queries_uncached')} | "
+                f"{b.get('queries_uncached')} |"
+            )
+        add("")
     if ls.get("sent"):
         add(f"## 5. Livestream ({ls['scale']} scale)\n")
         p = r["params"]

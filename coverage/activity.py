@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.scope import Scope
 
+from .engine import execute_count
 from .filters import CoverageFilters
 from .people import coverage_candidates, coverage_people, coverage_volunteers
 
@@ -72,7 +73,7 @@ def signups_over_time(*, scope: Scope, filters: CoverageFilters, unit: str, star
          GROUP BY 1 ORDER BY 1
     """  # noqa: S608 (Django's own compiled SQL; values are parameters)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*period_params, *params])
+        execute_count(cursor, sql, [*period_params, *params])
         rows = cursor.fetchall()
     # Truncated in the site's time zone, the periods come back as local wall-clock times.
     tz = timezone.get_current_timezone()

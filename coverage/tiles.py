@@ -27,7 +27,7 @@ from accounts.scope import Scope
 from districts.models import District
 
 from . import cache
-from .engine import district_rows_sql, layer_districts
+from .engine import district_rows_sql, execute_count, layer_districts
 from .filters import CoverageFilters
 from .layers import BY_KEY
 from .summary import is_national
@@ -124,7 +124,7 @@ def coverage_tile_build(*, scope: Scope, filters: CoverageFilters, chamber: str,
     """  # noqa: S608 (counts_sql is Django's own compiled SQL; values are parameters)
     params = [*counts_params, *geom_params, LAYER, EXTENT]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        execute_count(cursor, sql, params)
         (tile,) = cursor.fetchone()
     return bytes(tile or b"")
 
