@@ -6,6 +6,7 @@ from accounts.scope import Scope
 from districts.models import BoundarySet, District
 from districts.states import BY_FIPS, BY_USPS
 
+from . import cache
 from .engine import district_rows, layers_district_rows
 from .filters import CoverageFilters
 from .layers import BY_KEY, HEADLINE, LAYERS
@@ -49,15 +50,17 @@ def layers_district_list(
 
 def coverage_district(*, scope: Scope, filters: CoverageFilters, layer_key: str, geoid: str) -> District | None:
     """The district ``geoid`` of a layer (current maps, or the filters' vintage) with its counts,
-    if ``scope`` may see it; None otherwise. One query, over its state's people only."""
+    if ``scope`` may see it; None otherwise. Its state's ``district_list`` (one query over the
+    state's people), kept in the coverage cache: counts only, at most a minute behind, as every
+    figure of the organizer pages; a district page reads its list of people at each view."""
     state = BY_FIPS.get(geoid[:2])  # a GEOID starts with its state's FIPS code
     if layer_key not in BY_KEY or state is None:
         return None
-    found = [
-        district
-        for district in district_list(scope=scope, filters=filters, layer_key=layer_key, state=state.usps)
-        if district.geoid == geoid
-    ]
+    key = cache.cache_key("district_list", scope=scope, filters=filters, part=f"{layer_key}:{state.usps}")
+    listed = cache.cached(
+        key, lambda: district_list(scope=scope, filters=filters, layer_key=layer_key, state=state.usps)
+    )
+    found = [district for district in listed if district.geoid == geoid]
     return found[0] if found else None
 
 

@@ -144,18 +144,33 @@ def _fresh_reference_memory():
     forget_reference_data()
 
 
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    """Each test starts with empty rate-limit counters (they live in Redis, across tests):
-    ours and DRF's (``throttle_``), and allauth's login limits (``allauth:rl:``)."""
+def forget_cached(*patterns: str) -> None:
+    """Delete the Django cache's keys matching ``patterns`` (in the cache's own naming), and only
+    those: ``cache.clear()`` would flush the whole Redis database, which other checkouts' test
+    sessions (and a developer's running site) share."""
     import redis
     from django.core.cache import cache
 
     client = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
     try:
-        for pattern in ("throttle_*", "allauth:rl:*"):
+        for pattern in patterns:
             keys = list(client.scan_iter(match=cache.make_key(pattern), count=1000))
             if keys:
                 client.delete(*keys)
     finally:
         client.close()
+
+
+def coverage_cache_pattern() -> str:
+    """This test database's cached coverage: summaries, tiles, page contents, district lists."""
+    from coverage.cache import PREFIX
+
+    return f"{PREFIX}:{connection.settings_dict['NAME']}:*"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_shared_cache():
+    """Each test starts with empty rate-limit counters (ours, DRF's ``throttle_``, allauth's login
+    limits) and no cached coverage: both live in Redis across tests, while each test's rows
+    roll back, so an earlier test's figures would otherwise answer for this one's."""
+    forget_cached("throttle_*", "allauth:rl:*", coverage_cache_pattern())

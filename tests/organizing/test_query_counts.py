@@ -129,3 +129,17 @@ def test_a_cached_page_costs_only_the_sign_in(ny_client, django_assert_num_queri
     # The page's content, its figures, filter form and map included, comes from the cache.
     with django_assert_num_queries(AUTH):
         assert ny_client.get(url).status_code == 200
+
+
+def test_a_district_page_reads_its_counts_from_the_cache_and_its_people_afresh(ny_client, django_assert_num_queries):
+    house = current_districts("sldl", "NY")
+    add_people(house[:1], per_district=2)
+    url = f"/organize/districts/sldl/{house[0].geoid}/"
+    listed = ny_client.get(url).context["page"].paginator.count
+
+    signup_in(house[0], wants_to_run=True)  # listed at once, counted within the cache's minute
+    # The district's counts come from the cache: the sign-in, the filter form's vintages, how
+    # many people and one page of them, the audit record.
+    with django_assert_num_queries(AUTH + VINTAGES + 2 + AUDIT):
+        response = ny_client.get(url)
+    assert response.context["page"].paginator.count == listed + 1
