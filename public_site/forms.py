@@ -61,10 +61,12 @@ class PlaceQueryForm(forms.Form):
         return zip5
 
     def clean(self):
-        # What was sent, valid or not: "lat=abc&lng=0" is a point with a bad latitude, not "no point".
-        point = [name for name in ("lat", "lng") if self.data.get(name, "") != ""]
+        # What was sent, valid or not: "lat=abc&lng=0" is a point with a bad latitude, not "no
+        # point"; a blank value ("zip=%20") is nothing sent, as the fields clean it.
+        sent = [name for name in ("lat", "lng", "zip") if self.data.get(name, "").strip()]
+        point = [name for name in sent if name != "zip"]
         if len(point) == 1:
             self.add_error("lat", "Give both lat and lng.")
-        elif bool(point) == bool(self.data.get("zip")):
+        elif bool(point) == ("zip" in sent):
             raise ValidationError("Give lat and lng, or zip.")
         return self.cleaned_data

@@ -79,6 +79,8 @@ def test_districts_by_zip_use_its_centre_and_say_so(client, zipcodes):
         ({"lat": "abc", "lng": "0"}, "lat"),
         ({"zip": "1234"}, "zip"),
         ({"zip": "10001", "lat": "40.7", "lng": "-73.9"}, "non_field_errors"),
+        ({"zip": "  "}, "non_field_errors"),
+        ({"lat": " ", "lng": "0"}, "lat"),
     ],
 )
 def test_districts_with_a_bad_place_is_a_400_naming_the_field(client, query, field):
