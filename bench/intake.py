@@ -10,6 +10,8 @@ them), an SMTP sink, and wrk (``bench/lua/bench.lua``) at 32 connections:
 
 * the sign-up API (``signup``) against the bare insert view (``insert``), interleaved;
 * the ``/run/`` form (``form``) against a bare CSRF-protected insert (``csrfinsert``);
+  after each run the bench waits until every submission is applied and every email sent
+  (``drained_after_s``: the intake's and the email workers' catch-up after a burst);
 * intake processing: ``--submissions`` rows written straight into the intake table
   (half with a map point, half ZIP only, 2 % for an email already known), then
   ``manage.py run_intake --once`` with the Celery workers stopped, timed (placing,
@@ -30,17 +32,22 @@ from bench.run import BIN, CACHE, ROOT, Bench, log
 
 def interleaved(bench: Bench, pairs, runs: int, seconds: int) -> dict:
     results: dict = {}
+    drained: dict = {}
     for _ in range(runs):
         for a, b in pairs:
             for mode in (b, a):  # the baseline first in each round
                 bench.wrk(mode, 32, 2)  # warm-up of this path
                 results.setdefault(mode, []).append(bench.wrk(mode, 32, seconds))
+                # Every run starts with the workers idle: what the door took in (held by the
+                # intake while the door was busy) is applied and mailed before the next one.
+                drained.setdefault(mode, []).append(round(bench.wait_drained(300), 1))
     summary = {}
     for mode, rows in results.items():
         summary[mode] = {
             "rps": [round(r["rps"], 1) for r in rows],
             "p99_ms": [round(r["p99_ms"], 1) for r in rows],
             "errors_5xx": sum(r["errors_5xx"] for r in rows),
+            "drained_after_s": drained[mode],
         }
     for a, b in pairs:
         summary[f"ratio_{a}_{b}"] = round(

@@ -112,6 +112,10 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60
 # task, so one that PostgreSQL dropped (a restart, a failover) is replaced instead of
 # failing the next request or email.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# No JIT compilation: PostgreSQL compiles any query it estimates costly, and here each such
+# query runs once and is then thrown away. Compiling the intake's spatial join of 1,000 points
+# took 1.0 s of its 1.3 s; answered without JIT, the whole join takes 0.15 s.
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
@@ -355,6 +359,12 @@ EMAIL_CHUNK_SIZE = env.int("EMAIL_CHUNK_SIZE", default=20)
 SIGNUP_INTAKE_BATCH_SIZE = env.int("SIGNUP_INTAKE_BATCH_SIZE", default=500)
 # Seconds an idle intake worker waits before looking for new submissions again.
 SIGNUP_INTAKE_POLL = env.float("SIGNUP_INTAKE_POLL", default=0.2)
+# The door is busy (a livestream's burst) while submissions arrive at this rate per second or
+# faster: the intake workers then wait and leave the machine to the web (SIGNUP_INTAKE_MAX_HOLD).
+SIGNUP_INTAKE_BURST_RATE = env.float("SIGNUP_INTAKE_BURST_RATE", default=100)
+# ... but never hold a submission longer than this many seconds: in a burst that lasts, the
+# workers apply the backlog anyway (each batch its oldest first).
+SIGNUP_INTAKE_MAX_HOLD = env.float("SIGNUP_INTAKE_MAX_HOLD", default=120)
 # Days a processed submission is kept (then only its daily counts are); data requests see it until then.
 SIGNUP_INTAKE_RETENTION_DAYS = env.int("SIGNUP_INTAKE_RETENTION_DAYS", default=30)
 # Days changes held for an email's owner wait for their confirmation.

@@ -5,7 +5,9 @@
     python manage.py run_intake --batch-size 1000
 
 An idle worker looks for new submissions every ``SIGNUP_INTAKE_POLL`` seconds (0.2: one
-indexed query that finds nothing), and after a full batch at once. Not ``LISTEN/NOTIFY``:
+indexed query that finds nothing), and after a full batch at once. While the door is busy (a
+burst of ``SIGNUP_INTAKE_BURST_RATE`` submissions a second or more) it waits, leaving the cores
+to the web, for at most ``SIGNUP_INTAKE_MAX_HOLD`` seconds (``BurstGuard``). Not ``LISTEN/NOTIFY``:
 PostgreSQL serialises the commits of all transactions that notify, which held the sign-up
 door to one commit at a time (``signups/migrations/0008``). Several workers, on one machine or many, share
 the table safely: each claims its batch with ``FOR UPDATE SKIP LOCKED``, and one
@@ -21,7 +23,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import InterfaceError, OperationalError, close_old_connections, connection
 
-from signups.services.intake import intake_process_batch_isolating
+from signups.services.intake import BurstGuard, intake_process_batch_isolating
 
 logger = logging.getLogger(__name__)
 
@@ -35,12 +37,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, once: bool, batch_size: int | None, **options):
         self.stopping = False
+        guard = None if once else BurstGuard()
         if not once:
             signal.signal(signal.SIGTERM, self._stop)
             signal.signal(signal.SIGINT, self._stop)
         while not self.stopping:
             try:
                 close_old_connections()
+                if guard is not None and guard.door_busy():
+                    time.sleep(settings.SIGNUP_INTAKE_POLL)
+                    continue
                 report = intake_process_batch_isolating(limit=batch_size)
                 if report.processed:
                     continue  # more may be waiting: no sleep between full batches
