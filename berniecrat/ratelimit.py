@@ -22,6 +22,7 @@ import ipaddress
 import logging
 import re
 import time
+import weakref
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -121,10 +122,26 @@ def hit(scope: str, who: str, rate: str | Rate) -> Verdict:
     return ALLOWED
 
 
-def _incr(key: str, ttl: int) -> int:
+# One Redis client per cache connection: Django's ``get_client`` makes a new ``Redis`` object (over
+# the same pool) for every call, which cost more than the round trip itself on the sign-up path.
+_clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _redis(key: str):
+    """The Redis client of the cache (``django.core.cache.backends.redis``), or None for another cache."""
     backend = getattr(cache, "_cache", None)
-    if hasattr(backend, "get_client"):  # django.core.cache.backends.redis: one round trip
-        pipe = backend.get_client(key, write=True).pipeline()
+    if not hasattr(backend, "get_client"):
+        return None
+    client = _clients.get(backend)
+    if client is None:
+        client = _clients[backend] = backend.get_client(key, write=True)
+    return client
+
+
+def _incr(key: str, ttl: int) -> int:
+    client = _redis(key)
+    if client is not None:  # one round trip
+        pipe = client.pipeline()
         pipe.incr(key)
         pipe.expire(key, ttl)
         return pipe.execute()[0]
@@ -149,9 +166,9 @@ def first_use(scope: str, value: str, ttl: int) -> bool:
         return True
     key = _key(scope, value, 0)
     try:
-        backend = getattr(cache, "_cache", None)
-        if hasattr(backend, "get_client"):
-            return bool(backend.get_client(key, write=True).set(key, 1, nx=True, ex=ttl))
+        client = _redis(key)
+        if client is not None:
+            return bool(client.set(key, 1, nx=True, ex=ttl))
         return cache.add(key, 1, ttl, version=None)
     except Exception as exc:  # noqa: BLE001 - any Redis failure: let the sign-up in
         logger.warning("%s not checked: Redis unavailable (%s)", scope, exc.__class__.__name__)
