@@ -14,8 +14,9 @@ them), an SMTP sink, and wrk (``bench/lua/bench.lua``) at 32 connections:
   (``drained_after_s``: the intake's and the email workers' catch-up after a burst);
 * intake processing: ``--submissions`` rows written straight into the intake table
   (half with a map point, half ZIP only, 2 % for an email already known), then
-  ``manage.py run_intake --once`` with the Celery workers stopped, timed (placing,
-  districts, held changes and the outbox rows included; sending excluded).
+  ``manage.py run_intake --once`` in one and in two processes sharing the table
+  (``--intake-workers``) with the Celery workers stopped, timed (placing, districts,
+  held changes and the outbox rows included; sending excluded).
 
 Prints one JSON line (``BENCH_INTAKE``); bench/RESULTS.md quotes it by hand.
 """
@@ -56,7 +57,7 @@ def interleaved(bench: Bench, pairs, runs: int, seconds: int) -> dict:
     return summary
 
 
-def intake_throughput(bench: Bench, submissions: int, batch_size: int) -> dict:
+def intake_throughput(bench: Bench, submissions: int, batch_size: int, workers: int) -> dict:
     zips = [line.split("\t") for line in bench.zips.read_text().splitlines()]
     rng = random.Random(11)
     known = bench.sql("SELECT email FROM signups_signup ORDER BY id LIMIT 1000")
@@ -85,19 +86,37 @@ def intake_throughput(bench: Bench, submissions: int, batch_size: int) -> dict:
                FROM unnest(%s::text[], %s::text[], %s::float8[], %s::float8[]) AS s(e, d, la, ln)""",
             [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows]],
         )
-    cmd = [str(BIN / "python"), "manage.py", "run_intake", "--once", "--batch-size", str(batch_size)]
-    started = time.monotonic()
-    subprocess.run(cmd, cwd=ROOT, env=bench.env(), check=True, capture_output=True)  # noqa: S603
-    seconds = time.monotonic() - started
+    seconds = run_intake_once(bench, batch_size, workers)
     left = bench.sql("SELECT count(*) FROM signups_submission WHERE processed_at IS NULL")[0][0]
+    startup = statistics.median(run_intake_once(bench, batch_size, workers) for _ in range(3))
     return {
         "submissions": submissions,
         "batch_size": batch_size,
+        "workers": workers,
         "seconds": round(seconds, 2),
         "per_s": round(submissions / seconds, 1),
+        "startup_s": round(startup, 2),
+        "per_s_after_startup": round(submissions / (seconds - startup), 1),
         "left_pending": left,
-        "note": "process start-up (Django set-up, ~1-2 s) included",
+        "note": "seconds: until the last worker exits, process start-up included; startup_s: the same "
+        "workers on an empty table (Django set-up, one look)",
     }
+
+
+def run_intake_once(bench: Bench, batch_size: int, workers: int) -> float:
+    """Seconds until ``workers`` processes of ``manage.py run_intake --once`` (sharing the table,
+    as several intake workers do) have applied everything pending and exited."""
+    cmd = [str(BIN / "python"), "manage.py", "run_intake", "--once", "--batch-size", str(batch_size)]
+    started = time.monotonic()
+    running = [
+        subprocess.Popen(cmd, cwd=ROOT, env=bench.env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
+        for _ in range(workers)
+    ]
+    for process in running:
+        _out, err = process.communicate()
+        if process.returncode:
+            raise RuntimeError(f"run_intake failed: {err.decode()[-2000:]}")
+    return time.monotonic() - started
 
 
 def main() -> None:
@@ -106,6 +125,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--submissions", type=int, default=20_000)
     parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument(
+        "--intake-workers", type=int, nargs="+", default=[1, 2], help="intake processing with this many workers"
+    )
     parser.add_argument("--port", type=int, default=8811)
     parser.add_argument("--smtp-port", type=int, default=2611)
     parser.add_argument(
@@ -129,9 +151,11 @@ def main() -> None:
         log(f"API vs insert, form vs CSRF insert, {beside}")
         out["closed_loop"] = interleaved(bench, [("signup", "insert"), ("form", "csrfinsert")], args.runs, args.seconds)
         bench.stop_workers()
-        bench.sql("TRUNCATE signups_submission")
-        log(f"intake processing: {args.submissions} submissions")
-        out["intake"] = intake_throughput(bench, args.submissions, args.batch_size)
+        out["intake"] = []
+        for workers in args.intake_workers:
+            bench.sql("TRUNCATE signups_submission")
+            log(f"intake processing: {args.submissions} submissions, {workers} worker(s)")
+            out["intake"].append(intake_throughput(bench, args.submissions, args.batch_size, workers))
     finally:
         bench.stop_all()
     out["workers"] = not args.without_workers
