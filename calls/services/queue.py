@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from berniecrat.prepared import prepared
+from berniecrat.prepared import GENERIC_PLAN, prepared
 from pipeline.models import FILED_STAGES, Candidacy, Stage
 from signups.models import SignUp
 
@@ -317,8 +317,10 @@ _NEXT_PARAMS = {
 def _prepared_next(cursor, chamber: str, rank_chamber: str, per_state: bool) -> str:
     """The ``EXECUTE`` of ``_NEXT_SQL`` for such a team (``berniecrat.prepared``).
 
-    Planning this statement costs more than running it (1.3 ms against 1.0 ms at 100,000 sign-ups,
-    bench/calls.py); PostgreSQL's generic plan reads the same indexes for any team, caller and time.
+    Planning this statement costs more than running it (1.4-1.6 ms against 0.5-1.0 ms at 100,000
+    sign-ups, bench/calls.py); PostgreSQL's generic plan reads the same indexes for any team, caller
+    and time, but its estimated cost is above the custom plans', so under ``plan_cache_mode = auto``
+    every ask was planned again: ``GENERIC_PLAN`` makes each execution take the generic plan.
     """
 
     def sql() -> str:
@@ -329,7 +331,7 @@ def _prepared_next(cursor, chamber: str, rank_chamber: str, per_state: bool) -> 
 
     name = f"call_next_{chamber or 'states'}_{rank_chamber}{'_per_state' if per_state else ''}"
     prepared(cursor, name, _NEXT_PARAMS.values(), sql)
-    return f"EXECUTE {name} ({', '.join(f'%({param})s' for param in _NEXT_PARAMS)})"
+    return f"{GENERIC_PLAN}EXECUTE {name} ({', '.join(f'%({param})s' for param in _NEXT_PARAMS)})"
 
 
 def call_open(*, team: CallTeam, caller, now: datetime.datetime | None = None) -> Call | None:
