@@ -4,7 +4,7 @@
     DATABASE_URL=postgis://postgres@127.0.0.1:5432/berniecrat_bench_calls \
         .venv/bin/python -m bench.calls --signups 100000 --callers 50 --rounds 10
     ... --processes 5   # the callers spread over 5 processes, as gunicorn's 2 x cores + 1 workers
-    ... --apart         # outcomes recorded after every ask of the round, not beside the slower asks
+    ... --beside        # each caller records an outcome as soon as given someone, beside the slower asks
 
 Seeds ``--signups`` invented sign-ups (``demo_signups_create``, same seed, same people;
 run twice, added once), refreshes the queue (timed), starts one team over the states
@@ -17,7 +17,11 @@ waits at a barrier and asks ``call_next`` at the same moment (timed), then recor
 (not timed). With ``--processes N`` the threads are shared out over N processes (one barrier
 across all of them), so that Python's interpreter lock serialises only the callers of one
 process, as it does the requests of one gunicorn worker. Reports p50/p95/max of "next person"
-and checks that no person was handed to two callers. "Now" is fixed at 18:00 UTC, when every
+and checks that no person was handed to two callers. By default the outcomes of a round are
+recorded once every caller of the round has been given someone: a caller is on the phone for
+minutes before recording one, so the 50 asks of one instant do not share the cores with the
+quicker callers' outcomes (each several statements, and what made the p95 of ``--beside`` twice
+its p50: bench/findings.md, section 8). "Now" is fixed at 18:00 UTC, when every
 mainland US zone is within calling hours. Prints one JSON line.
 """
 
@@ -184,10 +188,14 @@ def main():
         "--processes", type=int, default=1, help="Processes the callers are shared out over; 1: threads of this one."
     )
     parser.add_argument(
-        "--apart",
-        action="store_true",
-        help="Record the outcomes only once every caller of the round has been given someone.",
+        "--beside",
+        dest="apart",
+        action="store_false",
+        help="Each caller records an outcome as soon as given someone, beside the other callers' asks "
+        "(by default, once every caller of the round has been given someone).",
     )
+    parser.add_argument("--apart", action="store_true", help="The default; kept for the commands in bench/findings.md.")
+    parser.set_defaults(apart=True)
     args = parser.parse_args()
 
     refresh_seconds = seed(args.signups)

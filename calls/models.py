@@ -227,8 +227,19 @@ class Prospect(models.Model):
     claimed_until = models.DateTimeField(
         null=True, blank=True, help_text="A caller has the person until then; nobody else is given them."
     )
+    # No index on ``claim``: "next person" stamps it on every claim, and an indexed column changed
+    # makes PostgreSQL write a new entry in each of this table's 18 other indexes (no HOT update):
+    # under 50 callers asking at once those writes and their WAL were most of an ask's wait
+    # (bench/findings.md, section 8). Nothing looks a queue row up by its claim; deleting a call
+    # (a person's erasure) checks this column by a scan of the table, for a person's few calls.
     claim = models.ForeignKey(
-        "Call", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", help_text="The claiming call."
+        "Call",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        help_text="The claiming call.",
     )
     queue_reset_at = models.DateTimeField(
         null=True,
@@ -296,14 +307,20 @@ REACHED = (Outcome.DO_NOT_CALL, Outcome.NOT_INTERESTED, Outcome.INTERESTED, Outc
 class Call(models.Model):
     """One caller's claim on one person and, once recorded, its outcome."""
 
-    team = models.ForeignKey(CallTeam, on_delete=models.CASCADE, related_name="calls", help_text="The team.")
+    # ``team`` and ``signup`` have no index of their own: ``call_team_stats`` and ``call_person_history``
+    # start with them and serve their lookups; one index fewer each to write on every claim.
+    team = models.ForeignKey(
+        CallTeam, on_delete=models.CASCADE, related_name="calls", db_index=False, help_text="The team."
+    )
     caller = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="calls",
         help_text="Who called (kept, like the audit log, when the account is deactivated).",
     )
-    signup = models.ForeignKey(SignUp, on_delete=models.CASCADE, related_name="calls", help_text="Who was called.")
+    signup = models.ForeignKey(
+        SignUp, on_delete=models.CASCADE, related_name="calls", db_index=False, help_text="Who was called."
+    )
     claimed_at = models.DateTimeField(help_text="When the caller was given the person.")
     expires_at = models.DateTimeField(help_text="When the claim lapses and the person goes back to the queue.")
     outcome = models.CharField(

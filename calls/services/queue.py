@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from berniecrat.prepared import prepared
+from berniecrat.prepared import GENERIC_PLAN, prepared
 from pipeline.models import FILED_STAGES, Candidacy, Stage
 from signups.models import SignUp
 
@@ -149,8 +149,7 @@ def _fill_time_zones() -> None:
 # - ``new_call`` and ``claimed``: the call, and the claim on the queue row, for a person who passed;
 # - ``repaired``: a person who failed is taken out of the queue at once (``callable`` false) and
 #   ``call_next`` tries again (a rare path: rows are stale only between a change and the next
-#   refresh). Skipping them in the claim's WHERE instead would leave them to be read past on every
-#   ask until the refresh, and tell nobody to repair them.
+#   refresh). Skipping them in the claim's WHERE would leave them read past on every ask until then.
 # A statement is its own transaction in autocommit: no BEGIN and COMMIT round trips.
 _NEXT_SQL = """
 WITH member AS (
@@ -214,13 +213,11 @@ _RANKED = """
     ORDER BY p.{rank}, p.signed_up_at, p.signup_id LIMIT 1 FOR UPDATE OF p SKIP LOCKED
 """
 
-# A team of at most this many states is given its people through each state's own index.
-# In the global index a team of a few big states (crowded districts: high ranks) comes after
-# every other state's low ranks, and as the day goes on each ask reads past thousands of
-# other states' people (three states: 8,533 rows, 10.5 ms, after 550 calls; bench/findings.md).
-# Per state, an ask costs one index descent per state: 0.3-0.5 ms for 1 to 8 states whatever
-# the hour, 1.2-1.3 ms for all 51 (against 0.5-0.8 ms through the global index, where a team
-# of many states has people at the front). Eight also bounds the rows one ask locks (below).
+# A team of at most this many states is given its people through each state's own index: in the
+# global one a team of a few big states (high ranks) reads past thousands of other states' people
+# (three states: 8,533 rows, 10.5 ms, after 550 calls; bench/findings.md). Per state, an ask costs
+# one index descent per state: 0.3-0.5 ms for 1 to 8 states, 1.2-1.3 ms for all 51 (0.5-0.8 ms
+# through the global index). Eight also bounds the rows one ask locks (below).
 FEW_STATES = 8
 
 # The ranked branch of a team of few states: the front of each of its states' runs in the
@@ -317,9 +314,9 @@ _NEXT_PARAMS = {
 def _prepared_next(cursor, chamber: str, rank_chamber: str, per_state: bool) -> str:
     """The ``EXECUTE`` of ``_NEXT_SQL`` for such a team (``berniecrat.prepared``).
 
-    Planning this statement costs more than running it (1.3 ms against 1.0 ms at 100,000 sign-ups,
-    bench/calls.py); PostgreSQL's generic plan reads the same indexes for any team, caller and time.
-    """
+    Planning it costs more than running it (1.4-1.6 ms against 0.5-1.0 ms, bench/calls.py); the generic
+    plan reads the same indexes for any team, caller and time, but is estimated dearer than custom
+    ones, so ``plan_cache_mode = auto`` planned every ask again: hence ``GENERIC_PLAN``."""
 
     def sql() -> str:
         text = _next_sql(chamber, rank_chamber, per_state)
@@ -329,7 +326,7 @@ def _prepared_next(cursor, chamber: str, rank_chamber: str, per_state: bool) -> 
 
     name = f"call_next_{chamber or 'states'}_{rank_chamber}{'_per_state' if per_state else ''}"
     prepared(cursor, name, _NEXT_PARAMS.values(), sql)
-    return f"EXECUTE {name} ({', '.join(f'%({param})s' for param in _NEXT_PARAMS)})"
+    return f"{GENERIC_PLAN}EXECUTE {name} ({', '.join(f'%({param})s' for param in _NEXT_PARAMS)})"
 
 
 def call_open(*, team: CallTeam, caller, now: datetime.datetime | None = None) -> Call | None:
@@ -363,19 +360,37 @@ def call_next(*, team: CallTeam, caller, now: datetime.datetime | None = None) -
     }
     with connection.cursor() as cursor:
         execute = _prepared_next(cursor, team.chamber, team.rank_chamber, len(set(team.states)) <= FEW_STATES)
-    for _attempt in range(CLAIM_ATTEMPTS):
-        # One row: the call's columns (all null when there is no call) and the two flags. raw()
-        # applies the fields' converters (the answers' JSON) as a queryset would.
-        (row,) = Call.objects.raw(execute, params)
-        if not row.is_caller:
-            raise CallError("You do not call for this team.")
-        if row.pk is not None:
-            row.team = team
-            return row
-        if row.repaired_id is None:
-            return None
-        prospects_refresh_later(row.repaired_id)
+        for _attempt in range(CLAIM_ATTEMPTS):
+            cursor.execute(execute, params)  # the call's columns (null when none) and two flags
+            *columns, is_caller, repaired_id = cursor.fetchone()
+            if not is_caller:
+                raise CallError("You do not call for this team.")
+            if columns[0] is not None:
+                call = _call_from_row(columns)
+                call.team = team
+                return call
+            if repaired_id is None:
+                return None
+            prospects_refresh_later(repaired_id)
     return None
+
+
+@functools.cache
+def _call_converters() -> list[tuple[int, list]]:
+    """The call's columns that have converters (the answers' JSON), by position."""
+    found = ((i, field.get_db_converters(connection)) for i, field in enumerate(Call._meta.concrete_fields))
+    return [(i, converters) for i, converters in found if converters]
+
+
+def _call_from_row(columns: list) -> Call:
+    """The ``Call`` of ``_NEXT_SQL``'s columns, converted as a queryset would. ``Call.objects.raw()``
+    did the same but resolved the columns and converters again on every ask: 0.3 ms of Python out of
+    0.6 (bench/findings.md, section 8), under 50 callers sharing two cores."""
+    fields = Call._meta.concrete_fields
+    for i, converters in _call_converters():
+        for converter in converters:
+            columns[i] = converter(columns[i], fields[i], connection)
+    return Call.from_db(connection.alias, None, columns)
 
 
 def prospects_refresh_later(signup_id: int) -> None:
