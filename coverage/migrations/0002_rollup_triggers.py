@@ -101,6 +101,13 @@ REBUILD = APPLY.format(
 )
 
 
+# Most updates change nothing counted (the outbox's stamps, a note, an organizer assigned): a
+# cheap check spares them planning and running the whole of ``APPLY`` (about 3 ms a statement).
+_UNCHANGED = (
+    "IF NOT EXISTS (SELECT {columns} FROM new_rows EXCEPT ALL SELECT {columns} FROM old_rows) THEN RETURN NULL; END IF;"
+)
+
+
 def _function(name: str, body: str) -> str:
     return f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body}; RETURN NULL; END $$;"
 
@@ -114,11 +121,16 @@ def _forward() -> str:
         _function("coverage_rollup_candidacies_emptied", "PERFORM coverage_rollup_rebuild()"),
     ]
     for op, source in _SIGNUP_SOURCES.items():
-        statements.append(_function(f"coverage_rollup_signup_{op}", APPLY.format(source=source)))
+        body = APPLY.format(source=source)
+        if op == "update":
+            body = f"{_UNCHANGED.format(columns=COLUMNS)} {body}"
+        statements.append(_function(f"coverage_rollup_signup_{op}", body))
         statements.append(_trigger("signups_signup", f"coverage_rollup_signup_{op}", op))
     for op, changes in _CANDIDACY_CHANGES.items():
-        source = _CANDIDACY_SOURCE.format(changes=changes)
-        statements.append(_function(f"coverage_rollup_candidacy_{op}", APPLY.format(source=source)))
+        body = APPLY.format(source=_CANDIDACY_SOURCE.format(changes=changes))
+        if op == "update":
+            body = f"{_UNCHANGED.format(columns='signup_id, stage')} {body}"
+        statements.append(_function(f"coverage_rollup_candidacy_{op}", body))
         statements.append(_trigger("pipeline_candidacy", f"coverage_rollup_candidacy_{op}", op))
     statements += [
         "CREATE TRIGGER coverage_rollup_signup_truncate AFTER TRUNCATE ON signups_signup"
