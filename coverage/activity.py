@@ -1,4 +1,7 @@
-"""Sign-ups over time: per day or hour, candidates and volunteers counted as the coverage counts them."""
+"""Sign-ups over time: per day or hour, candidates and volunteers counted as the coverage counts them.
+
+Read from the activity rollup (``coverage.rollup``) when it can answer, else from the sign-ups.
+"""
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection

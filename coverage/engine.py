@@ -4,7 +4,9 @@ Everything that counts people per district (the summary, the district lists, the
 API, the CSV export, one district's page, the map tiles) is built here from one
 common table expression, ``counts(id, everyone, candidates, filed, volunteers)``:
 
-* the candidates and the volunteers (``coverage.people``) are read once each, with
+* stored layers are read from the rollups (``coverage.rollup``: a few thousand rows the
+  database's triggers keep exact) when they can answer the filters (``rollup.folds``);
+* otherwise the candidates and the volunteers (``coverage.people``) are read once each, with
   the district ids of every ``stored`` layer (index-only scans of the sign-ups'
   ``signup_*_coverage`` indexes); a candidate's local unit is kept only where they
   chose its office (``Layer.office``: school board, council, county office);
