@@ -37,6 +37,8 @@ FILTER_SETS = [
     CoverageFilters(confirmed_only=True),
     CoverageFilters(states=("NY",)),
     CoverageFilters(kind="run", confirmed_only=True, states=("NY", "VT")),
+    # Days: the district counts read the sign-ups, the activity its rollup's quarters.
+    CoverageFilters(since=timezone.localdate() - datetime.timedelta(days=3), until=timezone.localdate()),
 ]
 SCOPES = [Scope.everywhere(), Scope(states=frozenset({"NY"}))]
 OFFICES = [Office.SCHOOL_BOARD, Office.CITY_COUNCIL, Office.COUNTY, Office.STATE_HOUSE]
