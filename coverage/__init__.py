@@ -28,21 +28,35 @@ Layers
     ``LAYERS`` / ``HEADLINE`` (``coverage.layers``): the kinds of district counted, as data.
 """
 
-from .activity import signups_over_time
-from .districts import coverage_district, district_list, layers_district_list, vintage_choices, visible_states
-from .engine import district_rows, layers_district_rows
-from .filters import CoverageFilters
-from .layers import HEADLINE, LAYERS, layer
-from .people import (
-    coverage_candidates,
-    coverage_people,
-    coverage_volunteers,
-    district_signups,
-    signup_for_organizer,
-)
-from .rules import gaps, status
-from .summary import coverage_summary, is_national
-from .tiles import coverage_map_bounds, coverage_tile, tile_is_valid
+import importlib
+
+# Where each name of the interface lives. Imported on first use (PEP 562), not here:
+# ``coverage`` is also a Django app (its rollup tables), and an app's package is imported
+# while the app registry is still loading, before any model may be.
+_EXPORTS = {
+    "signups_over_time": "activity",
+    **dict.fromkeys(
+        ("coverage_district", "district_list", "layers_district_list", "vintage_choices", "visible_states"),
+        "districts",
+    ),
+    **dict.fromkeys(("district_rows", "layers_district_rows"), "engine"),
+    "CoverageFilters": "filters",
+    **dict.fromkeys(("HEADLINE", "LAYERS", "layer"), "layers"),
+    **dict.fromkeys(
+        ("coverage_candidates", "coverage_people", "coverage_volunteers", "district_signups", "signup_for_organizer"),
+        "people",
+    ),
+    **dict.fromkeys(("gaps", "status"), "rules"),
+    **dict.fromkeys(("coverage_summary", "is_national"), "summary"),
+    **dict.fromkeys(("coverage_map_bounds", "coverage_tile", "tile_is_valid"), "tiles"),
+}
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+
 
 __all__ = [
     "HEADLINE",

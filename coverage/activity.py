@@ -1,4 +1,7 @@
-"""Sign-ups over time: per day or hour, candidates and volunteers counted as the coverage counts them."""
+"""Sign-ups over time: per day or hour, candidates and volunteers counted as the coverage counts them.
+
+Read from the activity rollup (``coverage.rollup``) when it can answer, else from the sign-ups.
+"""
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
@@ -7,6 +10,7 @@ from django.utils import timezone
 
 from accounts.scope import Scope
 
+from . import rollup
 from .engine import execute_count
 from .filters import CoverageFilters
 from .people import coverage_candidates, coverage_people, coverage_volunteers
@@ -44,6 +48,30 @@ def _quarters(*, scope: Scope, filters: CoverageFilters, start, end) -> tuple[li
     return parts, params
 
 
+def _live_quarters(*, scope: Scope, filters: CoverageFilters, start, end) -> tuple[str, list] | None:
+    """SQL of ``(quarter, total, run, volunteer)`` from the sign-ups: everyone, the candidates and
+    the volunteers, one pass each, summed per quarter hour; None when nobody can count."""
+    parts, params = _quarters(scope=scope, filters=filters, start=start, end=end)
+    if not parts:
+        return None
+    sql = f"""SELECT period AS quarter, sum(total) AS total, sum(run) AS run, sum(volunteer) AS volunteer
+                FROM ({" UNION ALL ".join(parts)}) AS periods GROUP BY period"""  # noqa: S608
+    return sql, params
+
+
+def _rollup_quarters(*, scope: Scope, filters: CoverageFilters, start, end) -> tuple[str, list] | None:
+    """The same from the activity rollup, when it can answer (``rollup.folds``; every bound, the
+    filters' days and ``start``/``end``, at the start of a quarter hour); None otherwise."""
+    since, until = filters.created_range()
+    start = max((bound for bound in (start, since) if bound is not None), default=None)
+    end = min((bound for bound in (end, until) if bound is not None), default=None)
+    if not (rollup.folds(filters, by_time=True) and rollup.aligned(start) and rollup.aligned(end)):
+        return None
+    if rollup.rollup_states(scope=scope, filters=filters) == []:
+        return None
+    return rollup.quarters_sql(scope=scope, filters=filters, start=start, end=end)
+
+
 def signups_over_time(*, scope: Scope, filters: CoverageFilters, unit: str, start=None, end=None) -> list[dict]:
     """Sign-ups per ``unit`` ("day" or "hour", in the site's time zone), oldest first. One query.
 
@@ -55,11 +83,13 @@ def signups_over_time(*, scope: Scope, filters: CoverageFilters, unit: str, star
     """
     if unit not in ("day", "hour"):
         raise ValueError(f"no such unit: {unit}")
-    parts, params = _quarters(scope=scope, filters=filters, start=start, end=end)
-    if not parts:
+    found = _rollup_quarters(scope=scope, filters=filters, start=start, end=end)
+    if found is None:
+        found = _live_quarters(scope=scope, filters=filters, start=start, end=end)
+    if found is None:
         return []
-    # Everyone, the candidates and the volunteers, one pass each, summed per quarter hour
-    # (UTC), then the quarters per day or hour of the site's time zone: converting a few
+    quarters_sql, params = found
+    # The quarters (UTC) summed per day or hour of the site's time zone: converting a few
     # thousand quarters costs far less than converting every sign-up's time.
     period_sql, period_params = connection.ops.datetime_trunc_sql(
         unit, "quarter", (), timezone.get_current_timezone_name()
@@ -67,9 +97,7 @@ def signups_over_time(*, scope: Scope, filters: CoverageFilters, unit: str, star
     sql = f"""
         SELECT {period_sql} AS period, sum(total)::int AS total, sum(run)::int AS run,
                sum(volunteer)::int AS volunteer
-          FROM (SELECT period AS quarter, sum(total) AS total, sum(run) AS run, sum(volunteer) AS volunteer
-                  FROM ({" UNION ALL ".join(parts)}) AS periods
-                 GROUP BY period) AS quarters
+          FROM ({quarters_sql}) AS quarters
          GROUP BY 1 ORDER BY 1
     """  # noqa: S608 (Django's own compiled SQL; values are parameters)
     with connection.cursor() as cursor:

@@ -4,7 +4,9 @@ Everything that counts people per district (the summary, the district lists, the
 API, the CSV export, one district's page, the map tiles) is built here from one
 common table expression, ``counts(id, everyone, candidates, filed, volunteers)``:
 
-* the candidates and the volunteers (``coverage.people``) are read once each, with
+* stored layers are read from the rollups (``coverage.rollup``: a few thousand rows the
+  database's triggers keep exact) when they can answer the filters (``rollup.folds``);
+* otherwise the candidates and the volunteers (``coverage.people``) are read once each, with
   the district ids of every ``stored`` layer (index-only scans of the sign-ups'
   ``signup_*_coverage`` indexes); a candidate's local unit is kept only where they
   chose its office (``Layer.office``: school board, council, county office);
@@ -29,6 +31,7 @@ from accounts.scope import Scope
 from districts.models import District
 from pipeline.models import FILED_STAGES
 
+from . import rollup
 from .filters import CoverageFilters
 from .layers import STORED, layer
 from .people import coverage_candidates, coverage_volunteers
@@ -130,15 +133,13 @@ def _located_sql(*, scope: Scope, filters: CoverageFilters, layer_key: str, stat
 
 
 def counts_cte(*, scope: Scope, filters: CoverageFilters, layer_keys, state: str | None = None) -> tuple[str, list]:
-    """``WITH people ..., counts AS (...)``: the people of ``scope`` and ``filters`` per district
-    of ``layer_keys`` (``counts(id, everyone, candidates, filed, volunteers)``)."""
+    """``WITH ... counts AS (...)``: the people of ``scope`` and ``filters`` per district of
+    ``layer_keys`` (``counts(id, everyone, candidates, filed, volunteers)``). The stored layers'
+    counts come from the rollups when they can answer the filters (``rollup.folds``), else
+    from one pass over the sign-ups (the ``people`` CTE)."""
     stored = [key for key in layer_keys if is_stored(key, filters)]
     located = [key for key in layer_keys if not is_stored(key, filters)]
-    candidates_sql, candidates_params = _people_sql(coverage_candidates(scope=scope, filters=filters), candidates=True)
-    volunteers_sql, volunteers_params = _people_sql(coverage_volunteers(scope=scope, filters=filters), candidates=False)
-    carried = ", ".join(_carried(key) for key in STORED)
-    params = [*candidates_params, *volunteers_params]
-    parts = [_grouped_counts([_carried(key) for key in stored])]
+    parts, params = [], []
     for key in located:
         try:
             located_sql, located_params = _located_sql(scope=scope, filters=filters, layer_key=key, state=state)
@@ -146,15 +147,33 @@ def counts_cte(*, scope: Scope, filters: CoverageFilters, layer_keys, state: str
             continue
         parts.append(f"SELECT * FROM ({located_sql}) AS located_{key}")  # noqa: S608 (Django's own SQL)
         params.extend(located_params)
+    if rollup.folds(filters) and rollup.rollup_states(scope=scope, filters=filters) != []:
+        rollup_sql, rollup_params = rollup.district_counts_sql(scope=scope, filters=filters, layer_keys=stored)
+        parts.insert(0, rollup_sql)
+        return f"WITH counts (id, everyone, candidates, filed, volunteers) AS ({' UNION ALL '.join(parts)})", [
+            *rollup_params,
+            *params,
+        ]
+    people_sql, people_params = _people_cte(scope=scope, filters=filters)
+    sql = f"""{people_sql},
+             counts (id, everyone, candidates, filed, volunteers) AS (
+                 {" UNION ALL ".join([_grouped_counts([_carried(key) for key in stored]), *parts])})
+    """  # noqa: S608 (Django's own compiled SQL and model column names; values are parameters)
+    return sql, [*people_params, *params]
+
+
+def _people_cte(*, scope: Scope, filters: CoverageFilters) -> tuple[str, list]:
+    """``WITH people AS (...)``: the candidates' and volunteers' stored districts, one row each."""
+    candidates_sql, candidates_params = _people_sql(coverage_candidates(scope=scope, filters=filters), candidates=True)
+    volunteers_sql, volunteers_params = _people_sql(coverage_volunteers(scope=scope, filters=filters), candidates=False)
+    carried = ", ".join(_carried(key) for key in STORED)
     sql = f"""
         WITH people AS (
                  SELECT {carried}, 1 AS c, filed AS f, 0 AS v FROM ({candidates_sql}) AS candidates
                  UNION ALL
                  SELECT {carried}, 0, 0, 1 FROM ({volunteers_sql}) AS volunteers
-             ),
-             counts (id, everyone, candidates, filed, volunteers) AS ({" UNION ALL ".join(parts)})
-    """  # noqa: S608 (Django's own compiled SQL and model column names; values are parameters)
-    return sql, params
+             )"""  # noqa: S608 (Django's own compiled SQL and model column names; values are parameters)
+    return sql, [*candidates_params, *volunteers_params]
 
 
 def _grouped_counts(columns: list[str]) -> str:

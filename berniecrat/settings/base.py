@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "signups",
     "organizing",
     "pipeline",
+    "coverage",
     "calls",
     "public_site",
 ]
@@ -172,8 +173,7 @@ MFA_TOTP_ISSUER = "Berniecrat"
 _email = env.email_url("EMAIL_URL", default="smtp://127.0.0.1:1025")
 vars().update(_email)
 # An email service instead of SMTP, through django-anymail, e.g.
-# DJANGO_EMAIL_BACKEND=anymail.backends.postmark.EmailBackend and
-# ANYMAIL='{"POSTMARK_SERVER_TOKEN": "..."}'.
+# DJANGO_EMAIL_BACKEND=anymail.backends.postmark.EmailBackend and ANYMAIL='{"POSTMARK_SERVER_TOKEN": "..."}'.
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default=_email["EMAIL_BACKEND"])
 ANYMAIL = env.json("ANYMAIL", default={})
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="Berniecrat <noreply@localhost>")
