@@ -29,10 +29,11 @@ DEMO_SIGNUPS ?= 3000
 demo: setup ## Like run, on a separate demo database with invented sign-ups and a demo organizer (login printed)
 	DATABASE_URL='$(DEMO_DATABASE_URL)' REDIS_URL='$(DEMO_REDIS_URL)' DEMO_SIGNUPS='$(DEMO_SIGNUPS)' bash scripts/demo.sh
 
-test: setup ## Set up, then ruff, import contracts, Django checks, missing migrations, the whole pytest suite
+test: setup ## Set up, then ruff, import contracts, module sizes, Django checks, missing migrations, the whole pytest suite
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/python scripts/check_sizes.py
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
@@ -43,10 +44,11 @@ BENCH_ARGS ?=
 bench: ## Benchmarks under production settings (gunicorn, Celery, SMTP sink) -> bench/RESULTS.md; BENCH_ARGS=--full
 	bash bench/bench.sh $(BENCH_ARGS)
 
-lint: $(VENV)/bin/ruff ## ruff format --check, ruff check and the import contracts (pyproject.toml)
+lint: $(VENV)/bin/ruff ## ruff format --check, ruff check, the import contracts (pyproject.toml) and module sizes
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/python scripts/check_sizes.py
 
 format: $(VENV)/bin/ruff ## Reformat and apply ruff's safe fixes
 	$(VENV)/bin/ruff format .

@@ -113,9 +113,8 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60
 # task, so one that PostgreSQL dropped (a restart, a failover) is replaced instead of
 # failing the next request or email.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# No JIT compilation: PostgreSQL compiles any query it estimates costly, and here each such
-# query runs once and is then thrown away. Compiling the intake's spatial join of 1,000 points
-# took 1.0 s of its 1.3 s; answered without JIT, the whole join takes 0.15 s.
+# No JIT: PostgreSQL compiles any query it estimates costly, and each runs once here (compiling
+# the intake's spatial join of 1,000 points took 1.0 s of its 1.3 s; without JIT it takes 0.15 s).
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -296,16 +295,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
-# Celery's Django fix-up closes the database connections before and after every task
-# unless this is set: a new PostgreSQL connection (and its set-up queries) for every
-# email held the drain to about 60 a second whatever the pool size (bench/findings.md,
-# section 5). With it, a task keeps its process's connection the way a web request
-# does, and berniecrat.celery drops one that broke or outlived CONN_MAX_AGE.
+# Without it Celery's Django fix-up opens a new database connection for every task, which held
+# the email drain to about 60 a second (bench/findings.md, section 5). With it, a task keeps its
+# process's connection as a request does; berniecrat.celery drops one broken or past CONN_MAX_AGE.
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
-# Email has a queue of its own, so a geocoding backlog never delays a confirmation and
-# the email pool can run more processes (its work is waiting on SMTP and commits). A
-# worker started without -Q consumes both (make run's single box, the tests); in
-# production each queue gets its own worker pool (Procfile: "worker" and "email").
+# Email has a queue of its own, so a geocoding backlog never delays a confirmation and its pool can
+# run more processes (mostly waiting on SMTP). A worker without -Q consumes both (make run, the
+# tests); in production each queue gets its own worker pool (Procfile: "worker" and "email").
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = {"celery": {}, "email": {}}
 CELERY_TASK_ROUTES = {
@@ -314,10 +310,9 @@ CELERY_TASK_ROUTES = {
     "calls.tasks.send_caller_invitation": {"queue": "email"},
 }
 CELERY_ACCEPT_CONTENT = ["json"]
-# A broker that is down must not hang a web request: connecting and every command give
-# up after about a second, and the web then stops publishing for SIGNUP_PUBLISH_PAUSE
-# seconds (signups.outbox); the sweeper sends what was not published. (Web requests
-# never publish: a sign-up is one INSERT; the intake workers and pipeline actions do.)
+# A broker that is down must not hang a request: connecting and each command give up after about a
+# second, then the process stops publishing for SIGNUP_PUBLISH_PAUSE seconds (signups.outbox) and the
+# sweeper sends what was not published. (A sign-up is one INSERT; the workers and pipeline publish.)
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
@@ -350,24 +345,20 @@ EMAIL_CLAIM_TIMEOUT = env.int("EMAIL_CLAIM_TIMEOUT", default=600)
 # Seconds after which the sweeper hands an email over again that was handed to Celery but never
 # sent (the task was lost with a broker restart or a worker).
 EMAIL_REQUEUE_AFTER = env.int("EMAIL_REQUEUE_AFTER", default=300)
-# Emails per task handed to the email workers: fewer broker round trips for a batch, while one
-# chunk's last email waits at most this many sends behind its first.
+# Emails per task for the email workers: fewer broker round trips; a chunk's last waits this many sends.
 EMAIL_CHUNK_SIZE = env.int("EMAIL_CHUNK_SIZE", default=20)
 
 # --- Sign-up intake (signups.services.intake; manage.py run_intake) ----------------
-# Submissions an intake worker applies per transaction.
+# Submissions an intake worker applies per transaction; seconds an idle one waits before looking again.
 SIGNUP_INTAKE_BATCH_SIZE = env.int("SIGNUP_INTAKE_BATCH_SIZE", default=500)
-# Seconds an idle intake worker waits before looking for new submissions again.
 SIGNUP_INTAKE_POLL = env.float("SIGNUP_INTAKE_POLL", default=0.2)
-# The door is busy (a livestream's burst) while submissions arrive at this rate per second or
-# faster: the intake workers then wait and leave the machine to the web (SIGNUP_INTAKE_MAX_HOLD).
+# While submissions arrive this fast (per second: a livestream's burst) the intake workers wait,
+# leaving the cores to the web, but never hold one longer than SIGNUP_INTAKE_MAX_HOLD seconds.
 SIGNUP_INTAKE_BURST_RATE = env.float("SIGNUP_INTAKE_BURST_RATE", default=100)
-# ... but never hold a submission longer than this many seconds: in a burst that lasts, the
-# workers apply the backlog anyway (each batch its oldest first).
 SIGNUP_INTAKE_MAX_HOLD = env.float("SIGNUP_INTAKE_MAX_HOLD", default=120)
 # Days a processed submission is kept (then only its daily counts are); data requests see it until then.
 SIGNUP_INTAKE_RETENTION_DAYS = env.int("SIGNUP_INTAKE_RETENTION_DAYS", default=30)
-# Days changes held for an email's owner wait for their confirmation.
+# Days changes held for an email's owner wait for their confirmation (then they expire).
 SIGNUP_PENDING_CHANGE_DAYS = env.int("SIGNUP_PENDING_CHANGE_DAYS", default=7)
 
 # --- Call teams ----------------------------------------------------------------
@@ -403,7 +394,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
 }
 
-# Debian 12 ships GDAL 3.6, which cannot block GDAL's own file and network access
-# when parsing spatial references. Only organizers' `load_districts` runs hand
-# GDAL files (Census boundary data), never user uploads, so the check is silenced.
+# Debian 12's GDAL 3.6 cannot block its own file and network access when parsing spatial references;
+# only organizers' `load_districts` hands GDAL files (Census data, never uploads): check silenced.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
