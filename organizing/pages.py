@@ -17,6 +17,8 @@ from urllib.parse import urlencode
 
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
@@ -27,7 +29,7 @@ from coverage import cache as coverage_cache
 from coverage.layers import BY_KEY, LOCAL
 from districts.states import BY_USPS
 from pipeline.models import Stage
-from signups.models import BallotLine, Office
+from signups.models import BallotLine, LocationQuality, Office
 
 CHAMBER_LABELS = {key: BY_KEY[key].label for key in HEADLINE}
 # What a map can show: the chambers, then the local layers (state pages).
@@ -111,3 +113,46 @@ def page(
         on_view(cached["kept"])
     content = mark_safe(cached["content"])  # noqa: S308 (our own template's output)
     return render(request, "organizing/page.html", {"title": title, "content": content})
+
+
+_PK_SLOT = 987654321  # a primary key no URL part can be mistaken for
+
+
+def _url_pattern(name: str) -> str:
+    """``name``'s URL for one object, with ``{}`` where its primary key goes."""
+    return reverse(name, args=[_PK_SLOT]).replace(str(_PK_SLOT), "{}")
+
+
+def people_rows(people) -> list[dict]:
+    """A page of people as the district pages list them, each cell ready to print.
+
+    Formatted here rather than in the template: in the template language a row cost about
+    0.3 ms (two URL reversals, three dates, three translated labels), most of the page's time.
+    Dates are the site's local time, as the ``date`` filter gives them.
+    """
+    offices = {code: str(label) for code, label in Office.choices}
+    ballot_lines = {code: str(label) for code, label in BallotLine.choices}
+    qualities = {code: str(label) for code, label in LocationQuality.choices}
+    signup_url, candidate_url = _url_pattern("organizing:signup"), _url_pattern("candidates:detail")
+    zone = timezone.get_current_timezone()
+    rows = []
+    for person in people:
+        created = person.created_at.astimezone(zone)
+        confirmed = person.confirmed_at.astimezone(zone) if person.confirmed_at else None
+        rows.append(
+            {
+                "pk": person.pk,
+                "name": f"{person.first_name} {person.last_name}",
+                "url": signup_url.format(person.pk),
+                "candidate_url": candidate_url.format(person.pk) if person.wants_to_run else "",
+                "volunteers": person.wants_to_volunteer,
+                "offices": ", ".join(offices.get(code, code) for code in person.offices) or "–",
+                "ballot_line": ballot_lines.get(person.ballot_line, person.ballot_line) or "–",
+                "confirmed_iso": confirmed.isoformat() if confirmed else "",
+                "confirmed": confirmed.strftime("%Y-%m-%d") if confirmed else "",
+                "location": qualities.get(person.location_quality),
+                "created_iso": created.isoformat(),
+                "created": created.strftime("%Y-%m-%d %H:%M"),
+            }
+        )
+    return rows

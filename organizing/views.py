@@ -29,7 +29,7 @@ from coverage import HEADLINE, CoverageFilters
 from coverage.layers import BY_KEY, LENSES
 from districts.states import BY_USPS
 from pipeline.selectors import nominations_by_district, state_nominations
-from signups.models import LocationQuality, Skill
+from signups.models import Skill
 
 from . import pages
 from .audit import coverage_filters
@@ -238,7 +238,7 @@ def district_detail(request, chamber: str, geoid: str):
         "chamber_label": BY_KEY[chamber].label,
         "office": BY_KEY[chamber].office,
         "page": page,
-        "quality_labels": dict(LocationQuality.choices),
+        "rows": pages.people_rows(page.object_list),
         "export_query": query(filters, chamber=chamber, district=geoid),
         "state_name": BY_USPS[district.state].name,
     }
