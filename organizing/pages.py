@@ -19,6 +19,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
@@ -115,6 +116,18 @@ def page(
     return render(request, "organizing/page.html", {"title": title, "content": content})
 
 
+# The fields ``people_rows`` shows, for a QuerySet's ``only()``.
+PEOPLE_ROW_FIELDS = (
+    "first_name",
+    "last_name",
+    "wants_to_run",
+    "wants_to_volunteer",
+    "offices",
+    "ballot_line",
+    "confirmed_at",
+    "location_quality",
+    "created_at",
+)
 _PK_SLOT = 987654321  # a primary key no URL part can be mistaken for
 
 
@@ -123,11 +136,12 @@ def _url_pattern(name: str) -> str:
     return reverse(name, args=[_PK_SLOT]).replace(str(_PK_SLOT), "{}")
 
 
-def people_rows(people) -> list[dict]:
-    """A page of people as the district pages list them, each cell ready to print.
+def people_rows(people) -> list[str]:
+    """A page of people as the district pages list them: one table row of HTML each.
 
-    Formatted here rather than in the template: in the template language a row cost about
-    0.3 ms (two URL reversals, three dates, three translated labels), most of the page's time.
+    Made here rather than in the template language, where a row of seven cells cost about
+    0.3 ms (two URL reversals, three dates, three translated labels, a dozen variables):
+    most of the page's time at 100 people a page. ``format_html`` escapes every value.
     Dates are the site's local time, as the ``date`` filter gives them.
     """
     offices = {code: str(label) for code, label in Office.choices}
@@ -137,22 +151,31 @@ def people_rows(people) -> list[dict]:
     zone = timezone.get_current_timezone()
     rows = []
     for person in people:
-        created = person.created_at.astimezone(zone)
+        kinds = []
+        if person.wants_to_run:
+            kinds.append(format_html('<a href="{}" title="Pipeline">run</a>', candidate_url.format(person.pk)))
+        if person.wants_to_volunteer:
+            kinds.append("volunteer")
         confirmed = person.confirmed_at.astimezone(zone) if person.confirmed_at else None
+        created = person.created_at.astimezone(zone)
         rows.append(
-            {
-                "pk": person.pk,
-                "name": f"{person.first_name} {person.last_name}",
-                "url": signup_url.format(person.pk),
-                "candidate_url": candidate_url.format(person.pk) if person.wants_to_run else "",
-                "volunteers": person.wants_to_volunteer,
-                "offices": ", ".join(offices.get(code, code) for code in person.offices) or "–",
-                "ballot_line": ballot_lines.get(person.ballot_line, person.ballot_line) or "–",
-                "confirmed_iso": confirmed.isoformat() if confirmed else "",
-                "confirmed": confirmed.strftime("%Y-%m-%d") if confirmed else "",
-                "location": qualities.get(person.location_quality),
-                "created_iso": created.isoformat(),
-                "created": created.strftime("%Y-%m-%d %H:%M"),
-            }
+            format_html(
+                '<tr data-signup="{}"><th scope="row"><a href="{}">{} {}</a></th><td>{}</td><td>{}</td>'
+                "<td>{}</td><td>{}</td><td>{}</td>"
+                '<td><time datetime="{}">{}</time></td></tr>',
+                person.pk,
+                signup_url.format(person.pk),
+                person.first_name,
+                person.last_name,
+                mark_safe(", ".join(kinds)),  # noqa: S308 (each part escaped above)
+                ", ".join(offices.get(code, code) for code in person.offices) or "–",
+                ballot_lines.get(person.ballot_line, person.ballot_line) or "–",
+                format_html('<time datetime="{}">{}</time>', confirmed.isoformat(), f"{confirmed:%Y-%m-%d}")
+                if confirmed
+                else "not yet",
+                qualities.get(person.location_quality),
+                created.isoformat(),
+                f"{created:%Y-%m-%d %H:%M}",
+            )
         )
     return rows

@@ -224,6 +224,7 @@ def district_detail(request, chamber: str, geoid: str):
     if district is None:
         raise Http404("No such district.")
     people = coverage.district_signups(scope=scope, filters=filters, district=district).order_by("-created_at", "-pk")
+    people = people.only(*pages.PEOPLE_ROW_FIELDS)  # not their locations: no geometry to read per person
     page = Paginator(people, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
     audit_record(
         user=request.user,
