@@ -2,6 +2,7 @@
 
 from django import template
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -47,8 +48,49 @@ def office_names(codes) -> str:
 STATUS_WORDS = {"filed": "Filed / on the ballot", "candidate": "Candidate", "volunteers": "Volunteers only"}
 
 
-@register.filter
-def district_status(status: str) -> str:
-    """A district's status as a labelled badge: a filter, not an include, as a state page shows
-    one per district (thousands with the local layers), and an include costs far more."""
+def _status_badge(status: str) -> str:
+    """A district's status as a labelled badge."""
     return format_html('<span class="status status--{}">{}</span>', status, STATUS_WORDS.get(status, "Nobody"))
+
+
+# A state page lists every district of every layer (thousands with the local units): each row is
+# one filter call, made in Python, instead of a dozen template variables (most of the page's time).
+_DELEGATE = mark_safe(' <span class="muted">(non-voting delegate)</span>')
+
+
+@register.filter
+def chamber_row(district, query: str) -> str:
+    """A district's row in a state page's chamber table (its counts, status and page link)."""
+    return format_html(
+        '<tr data-geoid="{}" data-status="{}"><th scope="row"><a href="{}{}">{}</a>{}</th>'
+        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        district.geoid,
+        district.status,
+        district.url,
+        query,
+        district.name,
+        "" if district.voting else _DELEGATE,
+        district.geoid,
+        district.candidates,
+        district.filed,
+        district.volunteers,
+        _status_badge(district.status),
+    )
+
+
+@register.filter
+def unit_row(district, query: str) -> str:
+    """A local unit's row in a state page's lens table (no filed count: local filing is not tracked)."""
+    return format_html(
+        '<tr data-geoid="{}" data-status="{}"><th scope="row"><a href="{}{}">{}</a></th>'
+        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        district.geoid,
+        district.status,
+        district.url,
+        query,
+        district.name,
+        district.geoid,
+        district.candidates,
+        district.volunteers,
+        _status_badge(district.status),
+    )
