@@ -60,14 +60,14 @@ def _live_quarters(*, scope: Scope, filters: CoverageFilters, start, end) -> tup
 
 
 def _rollup_quarters(*, scope: Scope, filters: CoverageFilters, start, end) -> tuple[str, list] | None:
-    """The same from the activity rollup, when it can answer (``rollup.folds``; every bound, the
+    """The same from the activity rollup, when it can answer (``rollup.answers``; every bound, the
     filters' days and ``start``/``end``, at the start of a quarter hour); None otherwise."""
     since, until = filters.created_range()
     start = max((bound for bound in (start, since) if bound is not None), default=None)
     end = min((bound for bound in (end, until) if bound is not None), default=None)
-    if not (rollup.folds(filters, by_time=True) and rollup.aligned(start) and rollup.aligned(end)):
+    if not rollup.answers(scope=scope, filters=filters, by_time=True):
         return None
-    if rollup.rollup_states(scope=scope, filters=filters) == []:
+    if not (rollup.aligned(start) and rollup.aligned(end)):
         return None
     return rollup.quarters_sql(scope=scope, filters=filters, start=start, end=end)
 

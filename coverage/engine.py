@@ -147,7 +147,7 @@ def counts_cte(*, scope: Scope, filters: CoverageFilters, layer_keys, state: str
             continue
         parts.append(f"SELECT * FROM ({located_sql}) AS located_{key}")  # noqa: S608 (Django's own SQL)
         params.extend(located_params)
-    if rollup.folds(filters) and rollup.rollup_states(scope=scope, filters=filters) != []:
+    if rollup.answers(scope=scope, filters=filters):
         rollup_sql, rollup_params = rollup.district_counts_sql(scope=scope, filters=filters, layer_keys=stored)
         parts.insert(0, rollup_sql)
         return f"WITH counts (id, everyone, candidates, filed, volunteers) AS ({' UNION ALL '.join(parts)})", [

@@ -1,6 +1,6 @@
 """The rollups: coverage counts kept up to date by the database, so a count need not read every sign-up.
 
-Both tables are written only by PostgreSQL triggers (``migrations/0001_rollups.py``) on
+Both tables are written only by PostgreSQL triggers (``migrations/0002_rollup_triggers.py``) on
 the sign-up and candidacy tables, in the transaction of every write, whatever wrote it
 (intake, confirmation, organizer edits, stage changes, deletion); the Python side only
 reads them (``coverage.rollup``). A row sums people who share everything a count may ask

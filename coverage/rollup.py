@@ -2,7 +2,7 @@
 
 The rollups hold people summed by state, confirmation and what they count as (candidate,
 filed, volunteer; per district of every stored layer, and per quarter hour), kept exact by
-the database's triggers (``migrations/0001_rollups.py``). A count whose filters they can
+the database's triggers (``migrations/0002_rollup_triggers.py``). A count whose filters they can
 answer (``folds``) reads a few thousand rollup rows instead of every sign-up; any other
 count (an office, a ballot line, a stage: who counts as a candidate then depends on more
 than the rollups keep) reads the sign-ups as before, through ``coverage.people``. Either
@@ -30,6 +30,12 @@ def folds(filters: CoverageFilters, *, by_time: bool = False) -> bool:
     if filters.office or filters.ballot_line or filters.stage:
         return False
     return by_time or not (filters.since or filters.until)
+
+
+def answers(*, scope: Scope, filters: CoverageFilters, by_time: bool = False) -> bool:
+    """Whether a count for ``scope`` and ``filters`` is read from the rollups (``folds``, and a scope
+    with states to read: an empty one is answered by the live count's empty result)."""
+    return folds(filters, by_time=by_time) and rollup_states(scope=scope, filters=filters) != []
 
 
 def rollup_states(*, scope: Scope, filters: CoverageFilters) -> list[str] | None:

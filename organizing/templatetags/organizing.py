@@ -1,7 +1,7 @@
 """Small formatting helpers for the organizer pages."""
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -58,39 +58,31 @@ def _status_badge(status: str) -> str:
 _DELEGATE = mark_safe(' <span class="muted">(non-voting delegate)</span>')
 
 
-@register.filter
-def chamber_row(district, query: str) -> str:
-    """A district's row in a state page's chamber table (its counts, status and page link)."""
+def _district_row(district, query: str, *, after_name: str, counts: tuple) -> str:
+    """A district's row of a state page's table: its linked name, GEOID, ``counts`` and status."""
+    cells = format_html_join("", "<td>{}</td>", ((cell,) for cell in (district.geoid, *counts)))
     return format_html(
-        '<tr data-geoid="{}" data-status="{}"><th scope="row"><a href="{}{}">{}</a>{}</th>'
-        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        '<tr data-geoid="{}" data-status="{}"><th scope="row"><a href="{}{}">{}</a>{}</th>{}<td>{}</td></tr>',
         district.geoid,
         district.status,
         district.url,
         query,
         district.name,
-        "" if district.voting else _DELEGATE,
-        district.geoid,
-        district.candidates,
-        district.filed,
-        district.volunteers,
+        after_name,
+        cells,
         _status_badge(district.status),
     )
+
+
+@register.filter
+def chamber_row(district, query: str) -> str:
+    """A district's row in a state page's chamber table (candidates, filed, volunteers)."""
+    after_name = "" if district.voting else _DELEGATE
+    counts = (district.candidates, district.filed, district.volunteers)
+    return _district_row(district, query, after_name=after_name, counts=counts)
 
 
 @register.filter
 def unit_row(district, query: str) -> str:
     """A local unit's row in a state page's lens table (no filed count: local filing is not tracked)."""
-    return format_html(
-        '<tr data-geoid="{}" data-status="{}"><th scope="row"><a href="{}{}">{}</a></th>'
-        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-        district.geoid,
-        district.status,
-        district.url,
-        query,
-        district.name,
-        district.geoid,
-        district.candidates,
-        district.volunteers,
-        _status_badge(district.status),
-    )
+    return _district_row(district, query, after_name="", counts=(district.candidates, district.volunteers))
