@@ -40,8 +40,9 @@ def _geometry(field):
     return value
 
 
-def _columns(model) -> list[tuple]:
-    """(field, column, placeholder, value function) for every column an INSERT of ``model`` writes."""
+def insert_columns(model) -> list[tuple]:
+    """(field, column, placeholder, value function or None) for every column an INSERT of ``model`` writes
+    (every one but the primary key); None where psycopg2 adapts the Python value as it is."""
     columns = []
     for field in model._meta.concrete_fields:
         if field.primary_key:
@@ -64,7 +65,7 @@ def insert_rows(objs: list) -> None:
     if not objs:
         return
     model = type(objs[0])
-    columns = _columns(model)
+    columns = insert_columns(model)
     rows = []
     for obj in objs:
         row = []

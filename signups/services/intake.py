@@ -19,6 +19,7 @@ killed mid-batch rolls back everything it did; the rows are still pending and th
 next batch does it all once.
 """
 
+import functools
 import hashlib
 import logging
 import time
@@ -32,7 +33,8 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from berniecrat.bulk import insert_rows
+from berniecrat.bulk import insert_columns, insert_rows
+from berniecrat.prepared import prepared
 
 from ..models import Outcome, PendingChange, SignUp, Submission
 from .locating import locate_on_commit, signups_place
@@ -59,8 +61,9 @@ def submission_create(
     language: str = "en",
     source: str,
     partner: str = "",
-) -> Submission:
+) -> int:
     """Store a validated public sign-up for the intake workers: the request's only write.
+    Returns the new submission's id.
 
     ``data`` holds the validated person fields and the fields of ``kind`` (others are
     ignored); ``location`` a map point as ``(lat, lng)``.
@@ -68,16 +71,47 @@ def submission_create(
     if kind not in KIND_FIELDS:
         raise ValueError(f"unknown sign-up kind {kind!r}")
     lat, lng = location if location is not None else (None, None)
-    return Submission.objects.create(
-        kind=kind,
-        email=email.strip().lower(),
-        data={name: data[name] for name in SUBMITTED_FIELDS if name in data},
-        lat=lat,
-        lng=lng,
-        language=language,
-        source=source,
-        partner=partner,
-    )
+    values = {
+        "kind": kind,
+        "email": email.strip().lower(),
+        "data": {name: data[name] for name in SUBMITTED_FIELDS if name in data},
+        "lat": lat,
+        "lng": lng,
+        "language": language,
+        "source": source,
+        "partner": partner,
+        "received_at": timezone.now(),
+    }
+    columns, types, sql = _submission_insert()
+    row = []
+    for column, prepare in columns:
+        value = values[column.attname] if column.attname in values else column.get_default()
+        row.append(prepare(value) if prepare else value)
+    with connection.cursor() as cursor:
+        name = prepared(cursor, "submission_insert", types, lambda: sql)
+        cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(row))})", row)
+        return cursor.fetchone()[0]
+
+
+@functools.cache
+def _submission_insert() -> tuple[list[tuple], list[str], str]:
+    """A new ``Submission``'s columns (``(field, prepare)``, as ``berniecrat.bulk`` writes them), their
+    types, and its INSERT with the values as ``$1``, ``$2``, ...
+
+    Every public sign-up makes one: ``objects.create`` spent more on building the model and
+    compiling the INSERT (0.24 ms of Python) than on sending it; prepared once per connection
+    (``berniecrat.prepared``), each sign-up sends only its values (about 0.1 ms).
+    """
+    columns = insert_columns(Submission)
+    if any(placeholder != "%s" for _field, _column, placeholder, _prepare in columns):
+        raise RuntimeError("a submission column needs its own placeholder (a geometry?): write it here")
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(column) for _field, column, _placeholder, _prepare in columns)
+    values = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+    table, pk = quote(Submission._meta.db_table), quote(Submission._meta.pk.column)
+    sql = f"INSERT INTO {table} ({names}) VALUES ({values}) RETURNING {pk}"  # noqa: S608
+    types = [field.db_type(connection) for field, _column, _placeholder, _prepare in columns]
+    return [(field, prepare) for field, _column, _placeholder, prepare in columns], types, sql
 
 
 @dataclass
