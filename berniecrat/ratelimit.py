@@ -2,10 +2,10 @@
 
 A limit is a rate such as ``"20/minute"`` or ``"5/hour"`` (also ``"100/10m"``) and a
 scope; each request counts against ``(scope, who)`` in a fixed time window, with one
-``INCR`` + ``EXPIRE`` round trip. ``who`` is an IP address (IPv6 counted per /64,
-which one subscriber usually holds whole) or an email address; either is
-HMAC-hashed with the secret key before it becomes part of a Redis key, so the
-counters hold no personal data.
+``INCR`` + ``EXPIRE`` per limit, all of a request's limits in one round trip (``hit_all``).
+``who`` is an IP address (IPv6 counted per /64, which one subscriber usually holds
+whole) or an email address; either is HMAC-hashed with the secret key before it
+becomes part of a Redis key, so the counters hold no personal data.
 
 Settings (from the environment, see ``settings.base``): ``RATELIMIT_ENABLE`` (``0``
 turns every limit off, e.g. for load tests), the rates, and
@@ -18,6 +18,7 @@ Redis being down or slow never refuses or delays a sign-up: the limiter then let
 the request through and logs a warning (the cache's socket timeouts bound the wait).
 """
 
+import functools
 import ipaddress
 import logging
 import re
@@ -104,27 +105,62 @@ def _key(scope: str, who: str, window: int) -> str:
     return cache.make_key(f"throttle_{scope}_{digest}_{window}")
 
 
+# A limit to count a request against: (scope, who, rate).
+Limit = tuple[str, str, str | Rate]
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(text: str) -> Rate:
+    return Rate.parse(text)
+
+
 def hit(scope: str, who: str, rate: str | Rate) -> Verdict:
     """Count one request of ``who`` under ``scope``; refused once over ``rate`` in this window."""
+    return hit_all((scope, who, rate))[1]
+
+
+def hit_all(*limits: Limit) -> tuple[int | None, Verdict]:
+    """Count one request against each limit in turn, in one Redis round trip: ``(i, refused verdict)``
+    for the first limit it is over (those after it are then not counted, as when checked one by one),
+    ``(None, ALLOWED)`` when it is over none."""
     if not enabled():
-        return ALLOWED
-    rate = rate if isinstance(rate, Rate) else Rate.parse(rate)
+        return None, ALLOWED
     now = time.time()
-    window = int(now // rate.seconds)
-    key = _key(scope, who, window)
+    counted = []  # (key, rate, window) of each limit
+    for scope, who, rate in limits:
+        rate = rate if isinstance(rate, Rate) else _parsed(rate)
+        window = int(now // rate.seconds)
+        counted.append((_key(scope, who, window), rate, window))
     try:
-        count = _incr(key, rate.seconds + 1)
+        over = _count(counted)
     except Exception as exc:  # noqa: BLE001 - any Redis failure: let the sign-up in
-        logger.warning("rate limit %s not counted: Redis unavailable (%s)", scope, exc.__class__.__name__)
-        return ALLOWED
-    if count > rate.count:
-        return Verdict(False, retry_after=max(1, int((window + 1) * rate.seconds - now) + 1))
-    return ALLOWED
+        scopes = ", ".join(scope for scope, _who, _rate in limits)
+        logger.warning("rate limit %s not counted: Redis unavailable (%s)", scopes, exc.__class__.__name__)
+        return None, ALLOWED
+    if over is None:
+        return None, ALLOWED
+    _, rate, window = counted[over]
+    return over, Verdict(False, retry_after=max(1, int((window + 1) * rate.seconds - now) + 1))
 
 
 # One Redis client per cache connection: Django's ``get_client`` makes a new ``Redis`` object (over
 # the same pool) for every call, which cost more than the round trip itself on the sign-up path.
 _clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_scripts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+# KEYS: the counters in order; ARGV: each one's limit and time to live. Returns the 1-based index of the
+# first counter over its limit (the rest untouched), or 0. One EVALSHA, where a pipeline of INCR and
+# EXPIRE per limit cost redis-py four commands to pack and parse per limit (MULTI ... EXEC).
+_COUNT_SCRIPT = """
+for i, key in ipairs(KEYS) do
+    local count = redis.call('INCR', key)
+    redis.call('EXPIRE', key, ARGV[2 * i])
+    if count > tonumber(ARGV[2 * i - 1]) then
+        return i
+    end
+end
+return 0
+"""
 
 
 def _redis(key: str):
@@ -138,24 +174,41 @@ def _redis(key: str):
     return client
 
 
-def _incr(key: str, ttl: int) -> int:
-    client = _redis(key)
+def _count(counted: list[tuple[str, Rate, int]]) -> int | None:
+    """Count each key in turn up to the first over its rate (its index), or None."""
+    client = _redis(counted[0][0])
     if client is not None:  # one round trip
-        pipe = client.pipeline()
-        pipe.incr(key)
-        pipe.expire(key, ttl)
-        return pipe.execute()[0]
+        script = _scripts.get(client)
+        if script is None:
+            # redis-py's Script sends EVALSHA and loads the script again after a Redis restart.
+            script = _scripts[client] = client.register_script(_COUNT_SCRIPT)
+        args = [value for _, rate, _window in counted for value in (rate.count, rate.seconds + 1)]
+        over = script(keys=[key for key, _rate, _window in counted], args=args)
+        return over - 1 if over else None
     # Any other cache (no Redis at hand): add-then-incr, good enough for one process.
-    cache.add(key, 0, ttl, version=None)
-    return cache.incr(key, version=None)
+    for i, (key, rate, _window) in enumerate(counted):
+        cache.add(key, 0, rate.seconds + 1, version=None)
+        if cache.incr(key, version=None) > rate.count:
+            return i
+    return None
+
+
+def ip_limit(scope: str, request, rate: str | Rate) -> Limit:
+    """The per-address limit of ``scope`` for this request's client (for ``hit_all``)."""
+    return (f"{scope}_ip", client_bucket_of(client_ip(request)), rate)
+
+
+def email_limit(scope: str, email: str, rate: str | Rate) -> Limit:
+    """The per-email limit of ``scope`` (for ``hit_all``)."""
+    return (f"{scope}_email", email, rate)
 
 
 def hit_ip(scope: str, request, rate: str | Rate) -> Verdict:
-    return hit(f"{scope}_ip", client_bucket_of(client_ip(request)), rate)
+    return hit(*ip_limit(scope, request, rate))
 
 
 def hit_email(scope: str, email: str, rate: str | Rate) -> Verdict:
-    return hit(f"{scope}_email", email, rate)
+    return hit(*email_limit(scope, email, rate))
 
 
 def first_use(scope: str, value: str, ttl: int) -> bool:

@@ -12,7 +12,9 @@ email (``SIGNUP_EMAIL_RATE``, shared with the HTML forms). A partner site postin
 own visitors' sign-ups sends ``X-Partner-Key`` (``SIGNUP_PARTNER_KEYS``): it is counted
 per partner (``SIGNUP_PARTNER_RATE``) instead of per address, and the per-email limit
 still applies. Over a limit the answer is 429 ``{"errors": {...}}`` with
-``Retry-After``; an unknown key is 403.
+``Retry-After``; an unknown key is 403. Both limits are counted once the body is validated,
+in one Redis round trip; a body we refuse (400, 415) counts against the address or partner
+alone, and over that limit is a 429 like any other request.
 """
 
 from django.conf import settings
@@ -165,6 +167,28 @@ def _too_many(field: str, verdict: ratelimit.Verdict) -> Response:
     return _refused(status.HTTP_429_TOO_MANY_REQUESTS, field, try_again_message(verdict), verdict)
 
 
+def _admitted(request, door: ratelimit.Limit) -> dict | Response:
+    """The request's validated sign-up, counted against ``door`` (its address's or partner's limit) and
+    its email's limit; or the 429 that refuses it. An invalid body raises as usual, once counted."""
+    try:
+        incoming = SignUpCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+    except Exception:
+        # A body we refuse (not JSON, malformed, invalid) still counts against the address or
+        # partner, and over that limit the answer is the 429 it always was, not the 400 or 415.
+        verdict = ratelimit.hit(*door)
+        if not verdict.allowed:
+            return _too_many("non_field_errors", verdict)
+        raise
+    data = dict(incoming.validated_data)
+    # Both limits in one Redis round trip, in the order they were always checked: a request over
+    # the address's limit is refused without counting against the email.
+    over, verdict = ratelimit.hit_all(door, ratelimit.email_limit("signup", data["email"], settings.SIGNUP_EMAIL_RATE))
+    if over is not None:
+        return _too_many("non_field_errors" if over == 0 else "email", verdict)
+    return data
+
+
 class SignUpIntakeApi(AcceptLanguageMixin, APIView):
     """``POST``: a public sign-up, answered 202 the same way for every email."""
 
@@ -210,17 +234,12 @@ class SignUpIntakeApi(AcceptLanguageMixin, APIView):
             ratelimit.hit_ip("signup_api", request, settings.SIGNUP_API_RATE)
             return _refused(status.HTTP_403_FORBIDDEN, "non_field_errors", _("Unknown partner key."))
         if partner is None:
-            verdict = ratelimit.hit_ip("signup_api", request, settings.SIGNUP_API_RATE)
+            door = ratelimit.ip_limit("signup_api", request, settings.SIGNUP_API_RATE)
         else:
-            verdict = ratelimit.hit("signup_partner", partner, settings.SIGNUP_PARTNER_RATE)
-        if not verdict.allowed:
-            return _too_many("non_field_errors", verdict)
-        incoming = SignUpCreateSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        data = dict(incoming.validated_data)
-        verdict = ratelimit.hit_email("signup", data["email"], settings.SIGNUP_EMAIL_RATE)
-        if not verdict.allowed:
-            return _too_many("email", verdict)
+            door = ("signup_partner", partner, settings.SIGNUP_PARTNER_RATE)
+        data = _admitted(request, door)
+        if isinstance(data, Response):
+            return data
         address = data.pop("address")
         location = data.pop("location")
         zip_row = address.pop("zip_row")

@@ -116,6 +116,57 @@ def test_api_flood_gets_429_with_json_errors(client, settings):
     assert Submission.objects.count() == 3
 
 
+def test_refused_bodies_count_against_the_address_and_over_its_limit_are_429(client, settings):
+    """The limits are counted after validation (one Redis round trip), but a body we refuse still
+    counts against the address, and over the limit any body is a 429, as when it was checked first."""
+    settings.SIGNUP_API_RATE = "3/minute"
+    invalid = client.post(API, api_payload(email="not-an-email"), content_type="application/json")
+    not_json = client.post(API, "kind=run", content_type="application/x-www-form-urlencoded")
+    malformed = client.post(API, "{", content_type="application/json")
+    assert [r.status_code for r in (invalid, not_json, malformed)] == [400, 415, 400]
+    over = [
+        client.post(API, api_payload(email="late@example.org"), content_type="application/json"),
+        client.post(API, api_payload(email="not-an-email"), content_type="application/json"),
+        client.post(API, "kind=run", content_type="application/x-www-form-urlencoded"),
+    ]
+    assert [r.status_code for r in over] == [429, 429, 429]
+    assert all(list(r.json()["errors"]) == ["non_field_errors"] and r["Retry-After"] for r in over)
+    assert not Submission.objects.exists()
+
+
+def test_a_request_over_the_address_limit_does_not_count_against_the_email(client, settings):
+    settings.SIGNUP_API_RATE = "1/minute"
+    settings.SIGNUP_EMAIL_RATE = "1/hour"
+    assert client.post(API, api_payload(email="a@example.org"), content_type="application/json").status_code == 202
+    refused = client.post(API, api_payload(email="b@example.org"), content_type="application/json")
+    assert refused.status_code == 429 and "non_field_errors" in refused.json()["errors"]
+    elsewhere = client.post(
+        API, api_payload(email="b@example.org"), content_type="application/json", REMOTE_ADDR="198.51.100.7"
+    )
+    assert elsewhere.status_code == 202  # b's one sign-up an hour was not used up by the refused request
+    again = client.post(
+        API, api_payload(email="b@example.org"), content_type="application/json", REMOTE_ADDR="198.51.100.8"
+    )
+    assert again.status_code == 429 and "email" in again.json()["errors"]
+
+
+def test_sign_ups_are_let_in_while_redis_is_down(client, settings, caplog):
+    settings.SIGNUP_API_RATE = settings.SIGNUP_EMAIL_RATE = "1/hour"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there: connection refused
+        }
+    }
+    answers = [
+        client.post(API, api_payload(email="same@example.org"), content_type="application/json") for _ in range(3)
+    ]
+    assert [r.status_code for r in answers] == [202, 202, 202]
+    assert "rate limit signup_api_ip, signup_email not counted: Redis unavailable" in caplog.text
+    assert "same@example.org" not in caplog.text
+    assert Submission.objects.count() == 3
+
+
 def test_partner_key_skips_the_per_address_limit_but_not_the_per_email_one(client, settings):
     settings.SIGNUP_API_RATE = "3/minute"
     settings.SIGNUP_EMAIL_RATE = "2/hour"
@@ -196,6 +247,16 @@ def test_ipv6_clients_are_counted_per_64(settings):
     same_64 = RequestFactory().post("/", REMOTE_ADDR="2001:db8:1:2:ffff::9")
     assert ratelimit.hit_ip("t", first, "1/minute").allowed
     assert not ratelimit.hit_ip("t", same_64, "1/minute").allowed
+
+
+def test_hit_all_counts_in_order_and_stops_at_the_first_limit_it_is_over(settings):
+    limits = [("t_first", "x", "2/minute"), ("t_second", "y", "1/minute")]
+    assert ratelimit.hit_all(*limits) == (None, ratelimit.ALLOWED)
+    over, verdict = ratelimit.hit_all(*limits)
+    assert over == 1 and not verdict.allowed and 1 <= verdict.retry_after <= 61
+    over, _ = ratelimit.hit_all(*limits)
+    assert over == 0  # the first is over now: the second was not counted again
+    assert not ratelimit.hit("t_second", "y", "2/minute").allowed  # counted twice before, three times now
 
 
 def test_rates_parse():
