@@ -15,6 +15,7 @@ Two files, both in ``settings.DISTRICTS_DATA_DIR / "zip"`` (see its README):
 import csv
 import functools
 import re
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,12 +103,38 @@ def _zip_row_sql() -> str:
     return sql % ("$1",)
 
 
+# Per database connection (whose thread's GEOS reader the geometry's converter holds): the
+# attribute names of the ZIP row's columns and the ORM's converters of each column that has any.
+_row_reading: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _zip_row_reading() -> tuple[list[str], list[tuple[int, tuple]]]:
+    found = _row_reading.get(connection.connection)
+    if found is None:
+        compiler = ZipCode.objects.filter(zip="00000").order_by().query.get_compiler(connection=connection)
+        compiler.setup_query()  # the select list of _zip_row_sql, in its order
+        columns = [col.target.attname for col, _sql, _alias in compiler.select]
+        converters = compiler.get_converters([col for col, _sql, _alias in compiler.select])
+        found = _row_reading[connection.connection] = (columns, list(converters.items()))
+    return found
+
+
 @remembered(maxsize=20_000)
 def _zip_row(zip5: str) -> ZipCode | None:
     with connection.cursor() as cursor:
         name = prepared(cursor, "zip_row", ("varchar",), _zip_row_sql)
-    # raw() converts the columns as a QuerySet would (the centre's geometry).
-    return next(iter(ZipCode.objects.raw(f"EXECUTE {name} (%s)", [zip5])), None)
+        cursor.execute(f"EXECUTE {name} (%s)", [zip5])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    # Converted as a QuerySet would (the centre's geometry, the GEOIDs' JSON), without raw()'s
+    # machinery: it cost three times the query on every ZIP not yet remembered (bench/findings.md, issue 11).
+    columns, converters = _zip_row_reading()
+    values = list(row)
+    for position, (convert_all, expression) in converters:
+        for convert in convert_all:
+            values[position] = convert(values[position], expression, connection)
+    return ZipCode.from_db(connection.alias, columns, values)
 
 
 def _rows(path: Path, required: set[str]):
