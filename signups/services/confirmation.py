@@ -9,8 +9,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from ..models import PendingChange, SignUp
-from .intake import ADDRESS_FIELDS, change_email_due
+from ..models import ADDRESS_FIELDS, PendingChange, SignUp
+from .intake import change_email_due
 from .locating import locate_on_commit, signup_place
 
 logger = logging.getLogger(__name__)

@@ -27,26 +27,25 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.gis.geos import Point
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from berniecrat.bulk import insert_rows
-
-from ..models import Outcome, PendingChange, SignUp, Submission
-from .locating import locate_on_commit, signups_place
+from ..models import (
+    CONSENT_FIELDS,
+    KIND_FIELDS,
+    PERSON_FIELDS,
+    SUBMITTED_FIELDS,
+    Outcome,
+    PendingChange,
+    SignUp,
+    Submission,
+)
+from .locating import locate_on_commit
+from .newcomers import people_create
 
 logger = logging.getLogger(__name__)
 
-PERSON_FIELDS = ("first_name", "last_name", "phone", "street", "city", "state", "zip")
-ADDRESS_FIELDS = ("street", "city", "state", "zip")
-RUN_FIELDS = ("offices", "timeframe", "ballot_line", "statement", "experience")
-VOLUNTEER_FIELDS = ("skills", "hours_per_week", "help_scope")
-KIND_FIELDS = {"run": ("wants_to_run", RUN_FIELDS), "volunteer": ("wants_to_volunteer", VOLUNTEER_FIELDS)}
-CONSENT_FIELDS = ("consent_email", "consent_sms")
-# What a submission may carry besides email, kind, language and location.
-SUBMITTED_FIELDS = (*PERSON_FIELDS, *CONSENT_FIELDS, *RUN_FIELDS, *VOLUNTEER_FIELDS)
 CHANGE_EMAIL_INTERVAL = timedelta(hours=1)
 
 
@@ -103,21 +102,6 @@ def _lock_emails(emails) -> None:
         )
 
 
-def _new_person(submission: Submission) -> SignUp:
-    data = submission.data
-    wants, fields = KIND_FIELDS[submission.kind]
-    signup = SignUp(
-        email=submission.email,
-        language=submission.language,
-        **{name: data[name] for name in (*PERSON_FIELDS, *CONSENT_FIELDS) if name in data},
-        **{name: data[name] for name in fields if name in data},
-        **{wants: True},
-    )
-    if submission.location is not None:
-        signup.submitted_location = Point(submission.lng, submission.lat, srid=4326)
-    return signup
-
-
 def submission_changes(person: SignUp, submission: Submission) -> dict:
     """What ``submission`` would change about ``person``: field -> new value (empty: nothing).
 
@@ -149,43 +133,41 @@ def intake_process_batch(*, limit: int | None = None, only: list[int] | None = N
         pending = Submission.objects.select_for_update(skip_locked=True).pending()
         if only is not None:
             pending = pending.filter(pk__in=only)
-        batch = list(pending.order_by("id")[:limit])
+        batch = list(pending.order_by("id").values_list("id", "email")[:limit])
         if not batch:
             return report
-        emails = {s.email for s in batch}
+        emails = {email for _pk, email in batch}
         _lock_emails(emails)
-        people = {
+        known = {
             p.email.lower(): p for p in SignUp.objects.alias(email_lower=Lower("email")).filter(email_lower__in=emails)
         }
 
-        # New emails: the first submission of each creates the person.
-        creators: dict[str, Submission] = {}
-        for submission in batch:
-            if submission.email not in people and submission.email not in creators:
-                creators[submission.email] = submission
-        new_people = [_new_person(s) for s in creators.values()]
-        signups_place(new_people)
-        insert_rows(new_people)
-        people |= {p.email: p for p in new_people}
-        emails_out = [("confirmation", p.pk, f"confirmation:{p.pk}") for p in new_people]
-        locate_on_commit(p.pk for p in new_people if p.located_at is None)
+        # New emails: the first submission of each creates the person, inside PostgreSQL.
+        creators: dict[str, int] = {}
+        for pk, email in batch:
+            if email not in known and email not in creators:
+                creators[email] = pk
+        created = people_create(list(creators.values()))
+        person_ids = {email: p.pk for email, p in known.items()} | {e: pk for e, (pk, _) in created.items()}
+        emails_out = [("confirmation", pk, f"confirmation:{pk}") for pk, _geocode in created.values()]
+        locate_on_commit(pk for pk, to_geocode in created.values() if to_geocode)
 
         # Every other submission is held for its owner, in arrival order.
-        outcomes: dict[int, str] = {}
+        outcomes = dict.fromkeys(creators.values(), Outcome.CREATED)
+        others = {pk: email for pk, email in batch if pk not in outcomes}
+        # A second submission for an email new in this batch compares with its new person.
+        new_ids = [created[email][0] for email in set(others.values()) & created.keys()]
+        known |= {p.email: p for p in SignUp.objects.filter(pk__in=new_ids)} if new_ids else {}
         held: dict[int, dict] = defaultdict(dict)
-        creator_ids = {s.pk for s in creators.values()}
-        for submission in batch:
-            person = people[submission.email]
-            if submission.pk in creator_ids:
-                outcomes[submission.pk] = Outcome.CREATED
-                continue
+        for submission in Submission.objects.filter(pk__in=others).order_by("id"):
+            person = known[submission.email]
             changes = submission_changes(person, submission)
             if changes:
                 held[person.pk] |= changes
             outcomes[submission.pk] = Outcome.CHANGE_HELD if changes else Outcome.UNCHANGED
-        emails_out += pending_changes_hold(held, people={p.pk: p for p in people.values()})
+        emails_out += pending_changes_hold(held)
 
-        _mark_processed(batch, outcomes, people)
+        _mark_processed(batch, outcomes, person_ids)
         from ..outbox import emails_enqueue
 
         report.emails = len(emails_enqueue(emails_out))
@@ -196,7 +178,7 @@ def intake_process_batch(*, limit: int | None = None, only: list[int] | None = N
     return report
 
 
-def pending_changes_hold(held: dict[int, dict], *, people: dict[int, SignUp]) -> list[tuple[str, int, str]]:
+def pending_changes_hold(held: dict[int, dict]) -> list[tuple[str, int, str]]:
     """Coalesce ``held`` (person id -> changes) into each person's pending change; returns the
     change-confirmation emails to queue (one an hour per person at most; the sweeper sends a
     later one for changes held meanwhile)."""
@@ -246,11 +228,11 @@ _MARK_SQL = """
 """
 
 
-def _mark_processed(batch: list[Submission], outcomes: dict[int, str], people: dict[str, SignUp]) -> None:
+def _mark_processed(batch: list[tuple[int, str]], outcomes: dict[int, str], person_ids: dict[str, int]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             _MARK_SQL.format(table=Submission._meta.db_table),
-            [[s.pk for s in batch], [outcomes[s.pk] for s in batch], [people[s.email].pk for s in batch]],
+            [[pk for pk, _e in batch], [outcomes[pk] for pk, _e in batch], [person_ids[e] for _pk, e in batch]],
         )
 
 
