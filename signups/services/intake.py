@@ -200,24 +200,28 @@ def pending_changes_hold(held: dict[int, dict]) -> list[tuple[str, int, str]]:
             pending.changes, pending.revision = merged, pending.revision + 1
         pending.expires_at, pending.updated_at = expires, now
         to_update.append(pending)
+    # Stamped before they are written, so each row is written once (a new one's email is always due).
+    due = [pending for pending in (*to_create, *to_update) if change_email_due(pending, now=now)]
     PendingChange.objects.bulk_create(to_create)
-    emails = [change_email_due(pending, now=now) for pending in (*to_create, *to_update)]
     PendingChange.objects.bulk_update(
         to_update, ["changes", "revision", "expires_at", "emailed_at", "emailed_revision", "updated_at"]
     )
-    if to_create:  # their emailed_* fields were set after the insert
-        PendingChange.objects.bulk_update(to_create, ["emailed_at", "emailed_revision"])
-    return [email for email in emails if email is not None]
+    return [change_email(pending) for pending in due]
 
 
-def change_email_due(pending: PendingChange, *, now) -> tuple[str, int, str] | None:
-    """The change-confirmation email for ``pending`` if one is due (unsaved stamp on ``pending``)."""
+def change_email_due(pending: PendingChange, *, now) -> bool:
+    """Whether the change-confirmation email for ``pending`` is due; if so, stamps it (unsaved)."""
     if pending.revision <= pending.emailed_revision:
-        return None
+        return False
     if pending.emailed_at is not None and pending.emailed_at > now - CHANGE_EMAIL_INTERVAL:
-        return None
+        return False
     pending.emailed_at, pending.emailed_revision = now, pending.revision
     pending.updated_at = now
+    return True
+
+
+def change_email(pending: PendingChange) -> tuple[str, int, str]:
+    """The outbox entry of ``pending``'s change-confirmation email (its key names the revision)."""
     return ("change_confirmation", pending.pk, f"change_confirmation:{pending.pk}:{pending.revision}")
 
 
