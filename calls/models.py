@@ -152,6 +152,11 @@ class ParkedReason(models.TextChoices):
     WRONG_NUMBER = "wrong_number", _("Wrong number")
 
 
+def _district_copy(help_text: str) -> models.ForeignKey:
+    """A copy of one of the sign-up's districts (no reverse accessor: districts know no call queue)."""
+    return models.ForeignKey(District, on_delete=models.SET_NULL, null=True, related_name="+", help_text=help_text)
+
+
 class Prospect(models.Model):
     """The call queue's row for one would-be candidate, shared by every team (one claim at a time).
 
@@ -169,34 +174,16 @@ class Prospect(models.Model):
     time_zone = models.CharField(
         max_length=40, blank=True, help_text="IANA time zone of the ZIP; blank until the refresh fills it in."
     )
-    cd = models.ForeignKey(
-        District, on_delete=models.SET_NULL, null=True, related_name="+", help_text="Congressional district."
-    )
-    sldu = models.ForeignKey(
-        District, on_delete=models.SET_NULL, null=True, related_name="+", help_text="State senate district."
-    )
-    sldl = models.ForeignKey(
-        District, on_delete=models.SET_NULL, null=True, related_name="+", help_text="State house district."
-    )
+    cd = _district_copy("Congressional district.")
+    sldu = _district_copy("State senate district.")
+    sldl = _district_copy("State house district.")
     # The local layers' units, for teams narrowed to some of them (never ranked by: see CallTeam.rank_chamber).
-    county = models.ForeignKey(
-        District, on_delete=models.SET_NULL, null=True, related_name="+", help_text="Governing county."
-    )
-    cousub = models.ForeignKey(
-        District, on_delete=models.SET_NULL, null=True, related_name="+", help_text="Governing town or township."
-    )
-    place = models.ForeignKey(
-        District, on_delete=models.SET_NULL, null=True, related_name="+", help_text="Governing city, town or village."
-    )
-    unsd = models.ForeignKey(
-        District, on_delete=models.SET_NULL, null=True, related_name="+", help_text="Unified school district."
-    )
-    elsd = models.ForeignKey(
-        District, on_delete=models.SET_NULL, null=True, related_name="+", help_text="Elementary school district."
-    )
-    scsd = models.ForeignKey(
-        District, on_delete=models.SET_NULL, null=True, related_name="+", help_text="Secondary school district."
-    )
+    county = _district_copy("Governing county.")
+    cousub = _district_copy("Governing town or township.")
+    place = _district_copy("Governing city, town or village.")
+    unsd = _district_copy("Unified school district.")
+    elsd = _district_copy("Elementary school district.")
+    scsd = _district_copy("Secondary school district.")
     signed_up_at = models.DateTimeField(help_text="When the person signed up (oldest first within a rank).")
     stage = models.CharField(max_length=12, default="new", help_text="Copy of the pipeline stage.")
     callable = models.BooleanField(

@@ -78,8 +78,39 @@ def _district_lookup_at(lat: float, lng: float) -> dict[str, District | None]:
     return district_lookup(lat=lat, lng=lng)
 
 
+def district_hits_sql(*, rows: str, key: str, location: str) -> tuple[str, list]:
+    """SQL (and its parameters) selecting ``key, chamber, district_id``: for each row of ``rows``
+    (a table or a CTE, aliased ``r``) whose ``r.<location>`` is set, the district of each chamber
+    and local layer whose area holds it (the districts ``district_lookup`` answers with).
+
+    One statement for many points: PostgreSQL tests each point against the districts' small
+    pieces (see ``DistrictQuerySet.containing``) through their GiST index. Per layer the first
+    district by GEOID wins (a point on a shared border), and a point on the seam of two pieces
+    of one district is one row, after DISTINCT ON. Which districts count is the ORM's own SQL,
+    selecting ids only: joining on a subquery that selects the geometry would hide the index.
+    """
+    current = District.objects.current().countable().governing().filter(chamber__in=LAYERS)
+    ids_sql, params = current.order_by().values("id").query.sql_with_params()
+    sql = f"""
+        SELECT DISTINCT ON (r.{key}, d.chamber) r.{key} AS key, d.chamber, d.id AS district_id
+        FROM {rows} r
+        JOIN {DistrictPiece._meta.db_table} AS piece ON ST_Intersects(piece.geometry, r.{location})
+        JOIN {District._meta.db_table} AS d ON d.id = piece.district_id
+        WHERE d.id IN ({ids_sql})
+        ORDER BY r.{key}, d.chamber, d.geoid
+    """  # noqa: S608 (names from the models and the caller's code, values as parameters)
+    return sql, list(params)
+
+
+def layer_columns_sql(hits: str) -> tuple[str, list]:
+    """``max(...) FILTER (...) AS <layer>_id`` for every layer: the rows of ``district_hits_sql``
+    (aliased ``hits``), grouped by their key, as one column per layer (NULL where none)."""
+    columns = ", ".join(f"max({hits}.district_id) FILTER (WHERE {hits}.chamber = %s) AS {layer}_id" for layer in LAYERS)
+    return columns, list(LAYERS)
+
+
 def districts_for_points(points: Sequence[tuple[float, float]]) -> list[dict[str, dict | None]]:
-    """Districts of many ``(lat, lng)`` points in one set-based query.
+    """Districts of many ``(lat, lng)`` points in one set-based query (``district_hits_sql``).
 
     Returns, per input point in order, ``{layer: {"id", "geoid", "ocd_id", "name", "kind", "state"} | None}``
     for every chamber and local layer (``LAYERS``), governing local units only, as ``district_lookup``.
@@ -87,20 +118,14 @@ def districts_for_points(points: Sequence[tuple[float, float]]) -> list[dict[str
     results = [dict.fromkeys(LAYERS) for _ in points]
     if not points:
         return results
-    # Which districts count is the ORM's own SQL (parameters kept separate). It selects ids
-    # only: joining on a subquery that selects the geometry (as ``::bytea``, sorted by the
-    # model's ordering) would hide the GiST index and test every point against every district.
-    # Points are tested against the districts' small pieces (see ``DistrictQuerySet.containing``);
-    # a point on the seam of two pieces of one district is one row after DISTINCT ON.
-    ids_sql, params = District.objects.current().countable().governing().order_by().values("id").query.sql_with_params()
+    hits, params = district_hits_sql(rows="points", key="idx", location="point")
     sql = f"""
-        SELECT DISTINCT ON (p.idx, d.chamber) p.idx, d.chamber, d.id, d.geoid, d.ocd_id, d.name, d.kind, d.state
-        FROM unnest(%s::int[], %s::float8[], %s::float8[]) AS p(idx, lat, lng)
-        JOIN {DistrictPiece._meta.db_table} AS piece
-          ON ST_Intersects(piece.geometry, ST_SetSRID(ST_MakePoint(p.lng, p.lat), 4326))
-        JOIN {District._meta.db_table} AS d ON d.id = piece.district_id
-        WHERE d.id IN ({ids_sql})
-        ORDER BY p.idx, d.chamber, d.geoid
+        WITH points AS (
+            SELECT idx, ST_SetSRID(ST_MakePoint(lng, lat), 4326) AS point
+            FROM unnest(%s::int[], %s::float8[], %s::float8[]) AS p(idx, lat, lng)
+        )
+        SELECT h.key, d.chamber, d.id, d.geoid, d.ocd_id, d.name, d.kind, d.state
+        FROM ({hits}) AS h JOIN {District._meta.db_table} AS d ON d.id = h.district_id
     """  # noqa: S608
     indexes = list(range(len(points)))
     lats = [float(lat) for lat, _ in points]

@@ -7,7 +7,8 @@ filter value is shown above the page, which then ignores that one filter. Pages
 that show people record it in the audit log (``organizing.audit``); the audit
 page lists that log to organizers with every state. The dashboard, state and
 activity pages show counts only: their content comes from the coverage cache
-(``organizing.pages``), and what they must record is recorded on every view.
+(``organizing.pages``), and what they must record is recorded on every view. A district
+page takes what it shows above its people from that cache, and reads its people afresh.
 """
 
 import dataclasses
@@ -18,7 +19,9 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 import coverage
@@ -220,12 +223,10 @@ def district_detail(request, chamber: str, geoid: str):
     """The people in one district (current maps, or the asked vintage), paginated."""
     filters, errors = page_filters(request)
     scope = request.user.scope
-    district = coverage.coverage_district(scope=scope, filters=filters, layer_key=chamber, geoid=geoid)
-    if district is None:
-        raise Http404("No such district.")
+    head = _district_head(request, chamber=chamber, geoid=geoid, filters=filters, errors=errors)
+    district = head["district"]
     people = coverage.district_signups(scope=scope, filters=filters, district=district).order_by("-created_at", "-pk")
-    people = people.only(*pages.PEOPLE_ROW_FIELDS)  # not their locations: no geometry to read per person
-    page = Paginator(people, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+    page = pages.people_page(people, request.GET.get("page"), per_page=PEOPLE_PER_PAGE)
     audit_record(
         user=request.user,
         action=AuditEvent.Action.VIEW,
@@ -234,16 +235,40 @@ def district_detail(request, chamber: str, geoid: str):
         count=len(page),
     )
     context = {
-        **filter_context(scope=scope, filters=filters, errors=errors, sort=request.GET.get("sort")),
         "district": district,
-        "chamber_label": BY_KEY[chamber].label,
-        "office": BY_KEY[chamber].office,
+        "head": mark_safe(head["content"]),  # noqa: S308 (our own template's output)
+        "query": query(filters),
         "page": page,
         "rows": pages.people_rows(page.object_list),
         "export_query": query(filters, chamber=chamber, district=geoid),
-        "state_name": BY_USPS[district.state].name,
     }
     return render(request, "organizing/district.html", context)
+
+
+def _district_head(request, *, chamber: str, geoid: str, filters: CoverageFilters, errors: dict) -> dict:
+    """A district page's district (with its counts) and the HTML above its people (the district's
+    facts and counts, the filter form): counts only, so from the coverage cache like the other
+    pages' content (``pages.cached_content``); the people are read at every view. Http404 for a
+    district the organizer may not see (nothing is kept then)."""
+    sort = request.GET.get("sort") or None
+
+    def build() -> dict:
+        district = coverage.coverage_district(scope=request.user.scope, filters=filters, layer_key=chamber, geoid=geoid)
+        if district is None:
+            raise Http404("No such district.")
+        context = {
+            **filter_context(scope=request.user.scope, filters=filters, errors=errors, sort=sort),
+            "district": district,
+            "chamber_label": BY_KEY[chamber].label,
+            "state_name": BY_USPS[district.state].name,
+        }
+        return {"district": district, "content": render_to_string("organizing/includes/_district_head.html", context)}
+
+    if sort is not None and sort.lstrip("-") not in SORT_KEYS:
+        return build()  # a sort that is none of the dashboard's is typed text: never kept
+    return pages.cached_content(
+        request, kind="district", filters=filters, errors=errors, part=f"{sort}:{chamber}:{geoid}", build=build
+    )
 
 
 @require_GET

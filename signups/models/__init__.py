@@ -13,7 +13,22 @@ The models live in ``people`` (``SignUp`` and its choices) and ``intake`` (``Sub
 imports them, here.
 """
 
-from .intake import Kind, OutboxEmail, Outcome, PendingChange, Source, Submission, SubmissionTally
+from .intake import (
+    ADDRESS_FIELDS,
+    CONSENT_FIELDS,
+    KIND_FIELDS,
+    PERSON_FIELDS,
+    RUN_FIELDS,
+    SUBMITTED_FIELDS,
+    VOLUNTEER_FIELDS,
+    Kind,
+    OutboxEmail,
+    Outcome,
+    PendingChange,
+    Source,
+    Submission,
+    SubmissionTally,
+)
 from .people import (
     DISTRICT_LAYERS,
     BallotLine,
@@ -27,6 +42,13 @@ from .people import (
 )
 
 __all__ = [
+    "ADDRESS_FIELDS",
+    "CONSENT_FIELDS",
+    "KIND_FIELDS",
+    "PERSON_FIELDS",
+    "RUN_FIELDS",
+    "SUBMITTED_FIELDS",
+    "VOLUNTEER_FIELDS",
     "DISTRICT_LAYERS",
     "BallotLine",
     "HelpScope",

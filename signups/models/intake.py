@@ -32,6 +32,17 @@ class Outcome(models.TextChoices):
     FAILED = "failed", "Could not be applied (logged; kept for a developer to look at)"
 
 
+# What a submission's ``data`` may carry, by group (the intake and the change confirmation read them).
+PERSON_FIELDS = ("first_name", "last_name", "phone", "street", "city", "state", "zip")
+ADDRESS_FIELDS = ("street", "city", "state", "zip")
+RUN_FIELDS = ("offices", "timeframe", "ballot_line", "statement", "experience")
+VOLUNTEER_FIELDS = ("skills", "hours_per_week", "help_scope")
+KIND_FIELDS = {"run": ("wants_to_run", RUN_FIELDS), "volunteer": ("wants_to_volunteer", VOLUNTEER_FIELDS)}
+CONSENT_FIELDS = ("consent_email", "consent_sms")
+# What a submission may carry besides email, kind, language and location.
+SUBMITTED_FIELDS = (*PERSON_FIELDS, *CONSENT_FIELDS, *RUN_FIELDS, *VOLUNTEER_FIELDS)
+
+
 class SubmissionQuerySet(EmailQuerySet):
     def pending(self):
         return self.filter(processed_at__isnull=True)

@@ -9,8 +9,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from ..models import PendingChange, SignUp
-from .intake import ADDRESS_FIELDS, change_email_due
+from ..models import ADDRESS_FIELDS, PendingChange, SignUp
+from .intake import change_email, change_email_due
 from .locating import locate_on_commit, signup_place
 
 logger = logging.getLogger(__name__)
@@ -86,9 +86,8 @@ def pending_changes_sweep() -> dict[str, int]:
     with transaction.atomic():
         waiting = PendingChange.objects.select_for_update(skip_locked=True).filter(revision__gt=F("emailed_revision"))
         for pending in waiting:
-            email = change_email_due(pending, now=now)
-            if email is not None:
+            if change_email_due(pending, now=now):
                 pending.save(update_fields=["emailed_at", "emailed_revision", "updated_at"])
-                due.append(email)
+                due.append(change_email(pending))
         emails_enqueue(due)
     return {"expired": expired, "emailed": len(due)}

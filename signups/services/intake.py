@@ -28,27 +28,28 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.gis.geos import Point
 from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models import JSONField
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from berniecrat.bulk import insert_columns, insert_rows
 from berniecrat.prepared import prepared
 
-from ..models import Outcome, PendingChange, SignUp, Submission
-from .locating import locate_on_commit, signups_place
+from ..models import (
+    CONSENT_FIELDS,
+    KIND_FIELDS,
+    PERSON_FIELDS,
+    SUBMITTED_FIELDS,
+    Outcome,
+    PendingChange,
+    SignUp,
+    Submission,
+)
+from .locating import locate_on_commit
+from .newcomers import people_create
 
 logger = logging.getLogger(__name__)
 
-PERSON_FIELDS = ("first_name", "last_name", "phone", "street", "city", "state", "zip")
-ADDRESS_FIELDS = ("street", "city", "state", "zip")
-RUN_FIELDS = ("offices", "timeframe", "ballot_line", "statement", "experience")
-VOLUNTEER_FIELDS = ("skills", "hours_per_week", "help_scope")
-KIND_FIELDS = {"run": ("wants_to_run", RUN_FIELDS), "volunteer": ("wants_to_volunteer", VOLUNTEER_FIELDS)}
-CONSENT_FIELDS = ("consent_email", "consent_sms")
-# What a submission may carry besides email, kind, language and location.
-SUBMITTED_FIELDS = (*PERSON_FIELDS, *CONSENT_FIELDS, *RUN_FIELDS, *VOLUNTEER_FIELDS)
 CHANGE_EMAIL_INTERVAL = timedelta(hours=1)
 
 
@@ -84,9 +85,9 @@ def submission_create(
     }
     columns, types, sql = _submission_insert()
     row = []
-    for column, prepare in columns:
+    for column, by_field in columns:
         value = values[column.attname] if column.attname in values else column.get_default()
-        row.append(prepare(value) if prepare else value)
+        row.append(column.get_db_prep_save(value, connection) if by_field else value)
     with connection.cursor() as cursor:
         name = prepared(cursor, "submission_insert", types, lambda: sql)
         cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(row))})", row)
@@ -95,23 +96,22 @@ def submission_create(
 
 @functools.cache
 def _submission_insert() -> tuple[list[tuple], list[str], str]:
-    """A new ``Submission``'s columns (``(field, prepare)``, as ``berniecrat.bulk`` writes them), their
-    types, and its INSERT with the values as ``$1``, ``$2``, ...
+    """A new ``Submission``'s columns (``(field, prepared by the field)``), their types, and its INSERT with the
+    values as ``$1``, ``$2``, ...
 
     Every public sign-up makes one: ``objects.create`` spent more on building the model and
     compiling the INSERT (0.24 ms of Python) than on sending it; prepared once per connection
-    (``berniecrat.prepared``), each sign-up sends only its values (about 0.1 ms).
+    (``berniecrat.prepared``), each sign-up sends only its values (about 0.1 ms). psycopg2 adapts
+    strings, numbers, times and None as they are; the JSON column is prepared by its field.
     """
-    columns = insert_columns(Submission)
-    if any(placeholder != "%s" for _field, _column, placeholder, _prepare in columns):
-        raise RuntimeError("a submission column needs its own placeholder (a geometry?): write it here")
+    fields = [f for f in Submission._meta.concrete_fields if not f.primary_key]
+    columns = [(f, isinstance(f, JSONField)) for f in fields]
     quote = connection.ops.quote_name
-    names = ", ".join(quote(column) for _field, column, _placeholder, _prepare in columns)
-    values = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+    names = ", ".join(quote(f.column) for f in fields)
+    values = ", ".join(f"${i}" for i in range(1, len(fields) + 1))
     table, pk = quote(Submission._meta.db_table), quote(Submission._meta.pk.column)
     sql = f"INSERT INTO {table} ({names}) VALUES ({values}) RETURNING {pk}"  # noqa: S608
-    types = [field.db_type(connection) for field, _column, _placeholder, _prepare in columns]
-    return [(field, prepare) for field, _column, _placeholder, prepare in columns], types, sql
+    return columns, [f.db_type(connection) for f in fields], sql
 
 
 @dataclass
@@ -135,21 +135,6 @@ def _lock_emails(emails) -> None:
             "SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT unnest(%s::bigint[]) AS k ORDER BY 1) AS keys",
             [_email_lock_keys(emails)],
         )
-
-
-def _new_person(submission: Submission) -> SignUp:
-    data = submission.data
-    wants, fields = KIND_FIELDS[submission.kind]
-    signup = SignUp(
-        email=submission.email,
-        language=submission.language,
-        **{name: data[name] for name in (*PERSON_FIELDS, *CONSENT_FIELDS) if name in data},
-        **{name: data[name] for name in fields if name in data},
-        **{wants: True},
-    )
-    if submission.location is not None:
-        signup.submitted_location = Point(submission.lng, submission.lat, srid=4326)
-    return signup
 
 
 def submission_changes(person: SignUp, submission: Submission) -> dict:
@@ -183,43 +168,41 @@ def intake_process_batch(*, limit: int | None = None, only: list[int] | None = N
         pending = Submission.objects.select_for_update(skip_locked=True).pending()
         if only is not None:
             pending = pending.filter(pk__in=only)
-        batch = list(pending.order_by("id")[:limit])
+        batch = list(pending.order_by("id").values_list("id", "email")[:limit])
         if not batch:
             return report
-        emails = {s.email for s in batch}
+        emails = {email for _pk, email in batch}
         _lock_emails(emails)
-        people = {
+        known = {
             p.email.lower(): p for p in SignUp.objects.alias(email_lower=Lower("email")).filter(email_lower__in=emails)
         }
 
-        # New emails: the first submission of each creates the person.
-        creators: dict[str, Submission] = {}
-        for submission in batch:
-            if submission.email not in people and submission.email not in creators:
-                creators[submission.email] = submission
-        new_people = [_new_person(s) for s in creators.values()]
-        signups_place(new_people)
-        insert_rows(new_people)
-        people |= {p.email: p for p in new_people}
-        emails_out = [("confirmation", p.pk, f"confirmation:{p.pk}") for p in new_people]
-        locate_on_commit(p.pk for p in new_people if p.located_at is None)
+        # New emails: the first submission of each creates the person, inside PostgreSQL.
+        creators: dict[str, int] = {}
+        for pk, email in batch:
+            if email not in known and email not in creators:
+                creators[email] = pk
+        created = people_create(list(creators.values()))
+        person_ids = {email: p.pk for email, p in known.items()} | {e: pk for e, (pk, _) in created.items()}
+        emails_out = [("confirmation", pk, f"confirmation:{pk}") for pk, _geocode in created.values()]
+        locate_on_commit(pk for pk, to_geocode in created.values() if to_geocode)
 
         # Every other submission is held for its owner, in arrival order.
-        outcomes: dict[int, str] = {}
+        outcomes = dict.fromkeys(creators.values(), Outcome.CREATED)
+        others = {pk: email for pk, email in batch if pk not in outcomes}
+        # A second submission for an email new in this batch compares with its new person.
+        new_ids = [created[email][0] for email in set(others.values()) & created.keys()]
+        known |= {p.email: p for p in SignUp.objects.filter(pk__in=new_ids)} if new_ids else {}
         held: dict[int, dict] = defaultdict(dict)
-        creator_ids = {s.pk for s in creators.values()}
-        for submission in batch:
-            person = people[submission.email]
-            if submission.pk in creator_ids:
-                outcomes[submission.pk] = Outcome.CREATED
-                continue
+        for submission in Submission.objects.filter(pk__in=others).order_by("id"):
+            person = known[submission.email]
             changes = submission_changes(person, submission)
             if changes:
                 held[person.pk] |= changes
             outcomes[submission.pk] = Outcome.CHANGE_HELD if changes else Outcome.UNCHANGED
-        emails_out += pending_changes_hold(held, people={p.pk: p for p in people.values()})
+        emails_out += pending_changes_hold(held)
 
-        _mark_processed(batch, outcomes, people)
+        _mark_processed(batch, outcomes, person_ids)
         from ..outbox import emails_enqueue
 
         report.emails = len(emails_enqueue(emails_out))
@@ -230,7 +213,7 @@ def intake_process_batch(*, limit: int | None = None, only: list[int] | None = N
     return report
 
 
-def pending_changes_hold(held: dict[int, dict], *, people: dict[int, SignUp]) -> list[tuple[str, int, str]]:
+def pending_changes_hold(held: dict[int, dict]) -> list[tuple[str, int, str]]:
     """Coalesce ``held`` (person id -> changes) into each person's pending change; returns the
     change-confirmation emails to queue (one an hour per person at most; the sweeper sends a
     later one for changes held meanwhile)."""
@@ -252,24 +235,28 @@ def pending_changes_hold(held: dict[int, dict], *, people: dict[int, SignUp]) ->
             pending.changes, pending.revision = merged, pending.revision + 1
         pending.expires_at, pending.updated_at = expires, now
         to_update.append(pending)
+    # Stamped before they are written, so each row is written once (a new one's email is always due).
+    due = [pending for pending in (*to_create, *to_update) if change_email_due(pending, now=now)]
     PendingChange.objects.bulk_create(to_create)
-    emails = [change_email_due(pending, now=now) for pending in (*to_create, *to_update)]
     PendingChange.objects.bulk_update(
         to_update, ["changes", "revision", "expires_at", "emailed_at", "emailed_revision", "updated_at"]
     )
-    if to_create:  # their emailed_* fields were set after the insert
-        PendingChange.objects.bulk_update(to_create, ["emailed_at", "emailed_revision"])
-    return [email for email in emails if email is not None]
+    return [change_email(pending) for pending in due]
 
 
-def change_email_due(pending: PendingChange, *, now) -> tuple[str, int, str] | None:
-    """The change-confirmation email for ``pending`` if one is due (unsaved stamp on ``pending``)."""
+def change_email_due(pending: PendingChange, *, now) -> bool:
+    """Whether the change-confirmation email for ``pending`` is due; if so, stamps it (unsaved)."""
     if pending.revision <= pending.emailed_revision:
-        return None
+        return False
     if pending.emailed_at is not None and pending.emailed_at > now - CHANGE_EMAIL_INTERVAL:
-        return None
+        return False
     pending.emailed_at, pending.emailed_revision = now, pending.revision
     pending.updated_at = now
+    return True
+
+
+def change_email(pending: PendingChange) -> tuple[str, int, str]:
+    """The outbox entry of ``pending``'s change-confirmation email (its key names the revision)."""
     return ("change_confirmation", pending.pk, f"change_confirmation:{pending.pk}:{pending.revision}")
 
 
@@ -280,11 +267,11 @@ _MARK_SQL = """
 """
 
 
-def _mark_processed(batch: list[Submission], outcomes: dict[int, str], people: dict[str, SignUp]) -> None:
+def _mark_processed(batch: list[tuple[int, str]], outcomes: dict[int, str], person_ids: dict[str, int]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             _MARK_SQL.format(table=Submission._meta.db_table),
-            [[s.pk for s in batch], [outcomes[s.pk] for s in batch], [people[s.email].pk for s in batch]],
+            [[pk for pk, _e in batch], [outcomes[pk] for pk, _e in batch], [person_ids[e] for _pk, e in batch]],
         )
 
 

@@ -1,7 +1,7 @@
 """Placing people: a point, a ZIP centre or a geocoded street address, and the districts it falls in.
 
 A submitted map point or a ZIP code places a person at once, without the network
-(``signup_place``, and the intake's batches through ``signups_place``). A street
+(``signup_place``, and the intake's batches in SQL: ``newcomers.people_create``). A street
 address waits for the Census Geocoder (``signup_locate``, ``signups_locate_batch``),
 handed to Celery after the commit that created the need; ``located_at`` null means
 "still to geocode" and ``follow_up_queued_at`` null "not handed over yet", so the
@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from districts.geocoding.locate import locate_address, locate_addresses
 from districts.models import ZipCode
-from districts.selectors import district_lookup, districts_for_points
+from districts.selectors import district_lookup
 
 from ..models import DISTRICT_LAYERS, LocationQuality, SignUp
 
@@ -53,35 +53,6 @@ def signup_place(signup: SignUp, *, zip_row: ZipCode | None = None) -> None:
     else:
         signup.located_at = None
         signup.follow_up_queued_at = None
-
-
-def signups_place(signups: list[SignUp]) -> None:
-    """``signup_place`` for many unsaved people at once: one read of their ZIP codes and one
-    spatial query for all their points (the intake's batches)."""
-    now = timezone.now()
-    zips = ZipCode.objects.in_bulk({s.zip for s in signups if s.submitted_location is None and not s.street})
-    placed = []
-    for signup in signups:
-        if signup.submitted_location is not None:
-            signup.location, signup.location_quality = signup.submitted_location, LocationQuality.EXACT
-        elif not signup.street:
-            row = zips.get(signup.zip)
-            if row is None or row.state != signup.state:
-                signup.location, signup.location_quality = None, LocationQuality.NONE
-            else:
-                signup.location = row.point
-                signup.location_quality = LocationQuality.AMBIGUOUS if row.is_ambiguous else LocationQuality.ZIP
-        else:
-            signup.located_at = None  # the Census Geocoder, through Celery
-            signup.follow_up_queued_at = None
-            continue
-        signup.located_at = signup.districts_assigned_at = now
-        if signup.location is not None:
-            placed.append(signup)
-    found = districts_for_points([(s.location.y, s.location.x) for s in placed])
-    for signup, districts in zip(placed, found, strict=True):
-        for layer in DISTRICT_LAYERS:
-            setattr(signup, f"{layer}_id", districts[layer]["id"] if districts[layer] else None)
 
 
 def publish_locate(signup_ids: list[int]) -> None:

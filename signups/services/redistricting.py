@@ -35,7 +35,8 @@ from dataclasses import dataclass
 
 from django.db import OperationalError, connection, transaction
 
-from districts.models import District, DistrictPiece
+from districts.models import District
+from districts.selectors import district_hits_sql, layer_columns_sql
 
 from ..models import DISTRICT_LAYERS, SignUp
 from ..signals import signups_rewritten
@@ -67,25 +68,16 @@ class ReassignResult:
     bulk: bool = False  # written in bulk (indexes and keys rebuilt), not in place
 
 
-# The join measured in bench/redistricting.py. One statement, so PostgreSQL walks the
-# districts' small pieces (``DistrictPiece``) and probes the sign-ups' GiST index,
-# preparing each piece once for all the points in it; a point on the seam of two pieces
-# of one district is one hit after DISTINCT ON. The sign-up table is named where it is
+# The join measured in bench/redistricting.py (``districts.selectors.district_hits_sql``). One
+# statement, so PostgreSQL walks the districts' small pieces and probes the sign-ups' GiST index,
+# preparing each piece once for all the points in it. The sign-up table is named where it is
 # read rather than read once through a CTE: a materialised CTE would hide that index
-# (13.4 s instead of 4.7 s at 100,000 sign-ups). Per layer the first district by GEOID
-# wins (a point on a shared border), as in ``district_lookup``; NULL where it lies in none.
+# (13.4 s instead of 4.7 s at 100,000 sign-ups). NULL where a point lies in no district of a layer.
 _FOUND_SQL = """
     CREATE TEMPORARY TABLE reassign_found AS
-    WITH hits AS (
-        SELECT DISTINCT ON (l.id, d.chamber) l.id, d.chamber, d.id AS district_id
-        FROM {signups} l
-        JOIN {pieces} piece ON ST_Intersects(piece.geometry, l.location)
-        JOIN {districts} d ON d.id = piece.district_id
-        WHERE d.id IN ({current_ids})
-        ORDER BY l.id, d.chamber, d.geoid
-    )
+    WITH hits AS ({hits})
     SELECT l.id, l.location, {found_columns}
-    FROM {signups} l LEFT JOIN hits h ON h.id = l.id
+    FROM {signups} l LEFT JOIN hits h ON h.key = l.id
     WHERE l.location IS NOT NULL
     GROUP BY l.id
 """
@@ -116,18 +108,9 @@ def _sql(template: str, **extra: str) -> str:
 
 def _find(cursor) -> tuple[int, int, list[str]]:
     """Everyone's current districts into ``reassign_found``; returns (checked, changing, changing columns)."""
-    # The districts ``district_lookup`` answers with: the chambers and the governing local units.
-    current = District.objects.current().countable().governing().filter(chamber__in=DISTRICT_LAYERS)
-    current_ids, params = current.order_by().values("id").query.sql_with_params()
-    found = ", ".join(f"max(h.district_id) FILTER (WHERE h.chamber = %s) AS {c}" for c in COLUMNS)
-    sql = _FOUND_SQL.format(
-        signups=TABLE,
-        districts=District._meta.db_table,
-        pieces=DistrictPiece._meta.db_table,
-        current_ids=current_ids,
-        found_columns=found,
-    )
-    cursor.execute(sql, [*params, *DISTRICT_LAYERS])
+    hits, params = district_hits_sql(rows=TABLE, key="id", location="location")
+    found, layers = layer_columns_sql("h")
+    cursor.execute(_FOUND_SQL.format(signups=TABLE, hits=hits, found_columns=found), [*params, *layers])
     differs = ", ".join(f"count(*) FILTER (WHERE s.{c} IS DISTINCT FROM f.{c})" for c in COLUMNS)
     cursor.execute(
         _sql(

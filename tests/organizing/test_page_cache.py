@@ -111,3 +111,22 @@ def test_the_district_list_api_is_cached_for_its_minute_per_scope(ny_organizer):
     assert candidates() == 0
     clear_summary_cache()
     assert candidates() == 1
+
+
+def test_a_district_page_keeps_counts_only_and_never_a_typed_sort(ny_client):
+    district = current_districts("sldl", "NY")[0]
+    signup_in(district, first_name="Ximena", last_name="Quist", email="ximena@example.org", wants_to_run=True)
+    url = f"/organize/districts/sldl/{district.geoid}/"
+
+    for query in ("", "?sort=-cd", "?sort=ximena@example.org"):
+        assert "Ximena Quist" in ny_client.get(url + query).content.decode()
+
+    # The part above the people, kept for the asker's scope and filters, with a dashboard sort or none.
+    keys = [key.decode() for key in cached_page_keys()]
+    assert len([key for key in keys if ":page:district:" in key]) == 2
+    assert not any("ximena" in key.lower() for key in keys)
+    client = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+    try:
+        assert not any(b"Ximena" in client.get(key) or b"ximena" in client.get(key) for key in cached_page_keys())
+    finally:
+        client.close()

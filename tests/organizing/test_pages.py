@@ -165,6 +165,43 @@ def test_district_page_lists_its_people_with_links(ny_client):
     assert district.name in text(person)
 
 
+def test_a_district_page_counts_everyone_its_filters_match_beyond_the_page_shown(ny_client, monkeypatch):
+    monkeypatch.setattr("organizing.views.PEOPLE_PER_PAGE", 2)
+    district = current_districts("sldl", "NY")[5]
+    runners = [signup_in(district, wants_to_run=True) for _ in range(3)]
+    helpers = [
+        signup_in(district, wants_to_run=False, wants_to_volunteer=True, confirmed_at=timezone.now()) for _ in range(2)
+    ]
+    signup_in(current_districts("sldl", "NY")[6], wants_to_run=True)  # another district's
+    url = f"/organize/districts/sldl/{district.geoid}/"
+
+    def shown(query: str = "") -> tuple[int, int, list[int]]:
+        page = ny_client.get(url + query).context["page"]
+        return page.paginator.count, page.number, [person.pk for person in page.object_list]
+
+    newest_first = [person.pk for person in reversed(runners + helpers)]
+    assert shown() == (5, 1, newest_first[:2])
+    assert "People (5)" in text(ny_client.get(url))
+    assert shown("?page=3") == (5, 3, newest_first[4:])
+    # As Paginator.get_page: past the end (or below 1) the last page, not a number the first.
+    assert shown("?page=9") == shown("?page=0") == (5, 3, newest_first[4:])
+    assert shown("?page=two") == (5, 1, newest_first[:2])
+    assert shown("?kind=run")[0] == 3
+    assert shown("?kind=volunteer&page=2") == (2, 1, [helpers[1].pk, helpers[0].pk])
+    assert shown("?confirmed=true") == (2, 1, [helpers[1].pk, helpers[0].pk])
+    assert shown("?kind=run&confirmed=true") == (0, 1, [])
+    assert "Nobody in this district matches the filters yet." in text(ny_client.get(url + "?kind=run&confirmed=true"))
+
+
+def test_a_district_page_kept_for_one_organizer_is_not_shown_to_another_outside_its_states(ny_client, national_client):
+    vermont = current_districts("sldl", "VT")[0]
+    signup_in(vermont, first_name="Bernadette", wants_to_run=True)
+    url = f"/organize/districts/sldl/{vermont.geoid}/"
+
+    assert "Bernadette" in text(national_client.get(url))
+    assert ny_client.get(url).status_code == 404
+
+
 def test_unknown_district_and_chamber_are_not_found(ny_client):
     assert ny_client.get("/organize/districts/sldl/99999/").status_code == 404
     assert ny_client.get("/organize/districts/senate/36001/").status_code == 404

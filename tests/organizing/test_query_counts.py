@@ -80,8 +80,8 @@ EXPECTED = {
     # layers (the lenses) with their counts in one query, then the state's nominations (the
     # "nobody, but a nomination" lists of all three chambers).
     "state": AUTH + VINTAGES + SUMMARY + 1 + 1 + MAP,
-    # The district with its counts, how many people, one page of them, the audit record.
-    "district": AUTH + VINTAGES + 3 + AUDIT,
+    # The district with its counts, one page of people with how many there are in all, the audit record.
+    "district": AUTH + VINTAGES + 2 + AUDIT,
     # Per day, per hour.
     "activity": AUTH + VINTAGES + 2,
 }
@@ -138,8 +138,8 @@ def test_a_district_page_reads_its_counts_from_the_cache_and_its_people_afresh(n
     listed = ny_client.get(url).context["page"].paginator.count
 
     signup_in(house[0], wants_to_run=True)  # listed at once, counted within the cache's minute
-    # The district's counts come from the cache: the sign-in, the filter form's vintages, how
-    # many people and one page of them, the audit record.
-    with django_assert_num_queries(AUTH + VINTAGES + 2 + AUDIT):
+    # The district's counts and the page above its people (the filter form's vintages too) come
+    # from the cache: the sign-in, one page of people with how many there are, the audit record.
+    with django_assert_num_queries(AUTH + 1 + AUDIT):
         response = ny_client.get(url)
     assert response.context["page"].paginator.count == listed + 1

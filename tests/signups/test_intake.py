@@ -240,3 +240,69 @@ def test_a_submission_that_cannot_be_applied_is_set_aside_and_holds_up_nobody(ca
     assert bad.outcome == "failed" and bad.processed_at is not None
     assert SignUp.objects.get().email == "good@example.org"
     assert f"submission {bad.pk} could not be applied" in caplog.text and "bad@example.org" not in caplog.text
+
+
+def test_a_batch_stores_and_places_each_new_person_as_submitted():
+    """Every field as typed (quotes, %, accents, lists), only the chosen kind's answers, and each
+    person placed as ``signup_place`` would place them: a map point exactly, a ZIP at its centre
+    (marked ambiguous when it spans districts), a ZIP of another state nowhere, a street later."""
+    from districts.models import ZipCode
+    from districts.selectors import district_lookup
+    from signups.services.intake import intake_process_pending, submission_create
+
+    run = {"offices": ["school_board", "county"], "timeframe": "next", "statement": 'Schools; "now" 100%'}
+    volunteer = {"skills": ["phone_text"], "hours_per_week": 5, "help_scope": "anywhere"}
+    submitted = {
+        "point@example.org": ("run", {"zip": "10001", "state": "NY"} | run | volunteer, (40.7506, -73.9972)),
+        "zip@example.org": ("volunteer", {"zip": "12207", "state": "NY"} | volunteer | run, None),
+        "ambiguous@example.org": ("run", {"zip": "10001", "state": "NY"} | run, None),
+        "elsewhere@example.org": ("run", {"zip": "12207", "state": "VT"} | run, None),
+        "street@example.org": (
+            "run",
+            {"zip": "12207", "state": "NY", "street": "1 Main St", "city": "Albany"} | run,
+            None,
+        ),
+    }
+    names = {"first_name": "Ana 100% O'Neil", "last_name": "García-Núñez", "consent_sms": True}
+    for email, (kind, data, point) in submitted.items():
+        submission_create(kind=kind, email=email, data=names | data, location=point, source="api", language="es")
+    intake_process_pending()
+
+    people = {p.email: p for p in SignUp.objects.all()}
+    assert set(people) == set(submitted)
+    for email, (kind, data, _point) in submitted.items():
+        person = people[email]
+        assert (person.first_name, person.last_name, person.language) == ("Ana 100% O'Neil", "García-Núñez", "es")
+        assert (person.consent_sms, person.consent_email, person.confirmed_at) == (True, False, None)
+        assert (person.wants_to_run, person.wants_to_volunteer) == (kind == "run", kind == "volunteer")
+        assert (person.street, person.city, person.state, person.zip) == (
+            data.get("street", ""),
+            data.get("city", ""),
+            data["state"],
+            data["zip"],
+        )
+        if kind == "run":  # the other kind's answers are not taken
+            assert (person.offices, person.timeframe, person.statement) == (run["offices"], "next", run["statement"])
+            assert (person.skills, person.hours_per_week, person.help_scope) == ([], None, "")
+        else:
+            assert (person.skills, person.hours_per_week, person.help_scope) == (["phone_text"], 5, "anywhere")
+            assert (person.offices, person.timeframe, person.statement) == ([], "", "")
+
+    exact, centre = people["point@example.org"], ZipCode.objects.get(zip="12207").point
+    assert (exact.location.y, exact.location.x, exact.location_quality) == (40.7506, -73.9972, "exact")
+    assert exact.submitted_location == exact.location
+    assert (people["zip@example.org"].location, people["zip@example.org"].location_quality) == (centre, "zip")
+    assert people["ambiguous@example.org"].location_quality == "ambiguous"
+    for email in ("point@example.org", "zip@example.org"):
+        person = people[email]
+        found = district_lookup(lat=person.location.y, lng=person.location.x)
+        assert found["cd"] is not None and found["sldl"] is not None
+        assert {layer: getattr(person, f"{layer}_id") for layer in found} == {
+            layer: district.pk if district else None for layer, district in found.items()
+        }
+        assert person.located_at is not None and person.districts_assigned_at is not None
+    nowhere = people["elsewhere@example.org"]
+    assert (nowhere.location, nowhere.location_quality, nowhere.cd_id) == (None, "none", None)
+    assert nowhere.located_at is not None  # nothing more to try: the ZIP is not in the state given
+    later = people["street@example.org"]
+    assert (later.location, later.located_at, later.cd_id) == (None, None, None)  # the Census Geocoder's turn

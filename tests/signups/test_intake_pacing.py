@@ -1,14 +1,12 @@
 """The intake in a livestream's burst: the workers wait while the door is busy, never past the
-longest hold; and the batch's one INSERT stores each person exactly as submitted."""
+longest hold."""
 
 from datetime import timedelta
 
 import pytest
-from django.contrib.gis.geos import Point
 from django.utils import timezone
 
-from berniecrat.bulk import insert_rows
-from signups.models import SignUp, Submission
+from signups.models import Submission
 from signups.services.intake import BurstGuard, intake_process_pending, submission_create
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("zipcodes")]
@@ -75,37 +73,3 @@ def test_with_nothing_pending_the_workers_never_wait(guard):
     intake_process_pending()
     clock.now = 1.0
     assert not guard.door_busy()
-
-
-def test_a_batch_stores_each_person_exactly_as_submitted():
-    people = [
-        SignUp(
-            email="quote@example.org",
-            wants_to_run=True,
-            first_name="Ana 100% O'Neil",
-            last_name="García",
-            state="NY",
-            zip="10001",
-            offices=["school_board", "county"],
-            skills=[],
-            submitted_location=Point(-73.99, 40.75, srid=4326),
-            location=Point(-73.99, 40.75, srid=4326),
-        ),
-        SignUp(
-            email="none@example.org",
-            wants_to_volunteer=True,
-            first_name="Luis",
-            state="VT",
-            zip="05401",
-            hours_per_week=None,
-        ),
-    ]
-    insert_rows(people)
-    stored = {p.email: p for p in SignUp.objects.filter(pk__in=[p.pk for p in people])}
-    assert set(stored) == {"quote@example.org", "none@example.org"}
-    quote = stored["quote@example.org"]
-    assert (quote.first_name, quote.last_name) == ("Ana 100% O'Neil", "García")
-    assert (quote.offices, quote.skills) == (["school_board", "county"], [])
-    assert (round(quote.location.x, 6), round(quote.location.y, 6), quote.location.srid) == (-73.99, 40.75, 4326)
-    assert quote.created_at is not None and quote.updated_at is not None
-    assert stored["none@example.org"].location is None and stored["none@example.org"].hours_per_week is None
