@@ -27,9 +27,7 @@ django.setup()
 from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
 from django.db import connection  # noqa: E402
 
-FIRST = ["Ana", "Luis", "Maya", "Omar", "Grace", "Tomás", "Aisha", "John", "Mei", "Ravi"]
-LAST = ["Ruiz", "Smith", "Nguyen", "O'Neil", "Okafor", "Kowalski", "García", "Lee", "Brown", "Patel"]
-OFFICES = ["school_board", "city_council", "county", "state_house", "state_senate", "us_house"]
+from bench.loadgen import FIRST, signup_payload  # noqa: E402
 
 
 def active_zips() -> list[tuple]:
@@ -43,27 +41,10 @@ def active_zips() -> list[tuple]:
 
 
 def request_of(mode: str, rng: random.Random, row: tuple, email: str) -> tuple[str, bytes, str]:
-    zip_code, state, lat, lng = row
     if mode == "insert":
-        body = urlencode({"name": rng.choice(FIRST), "email": email, "zip": zip_code}).encode()
+        body = urlencode({"name": rng.choice(FIRST), "email": email, "zip": row[0]}).encode()
         return "/bench/insert", body, "application/x-www-form-urlencoded"
-    location = None
-    if mode == "point":
-        location = {
-            "lat": round(lat + (rng.random() - 0.5) * 0.02, 5),
-            "lng": round(lng + (rng.random() - 0.5) * 0.02, 5),
-        }
-    body = {
-        "kind": "run",
-        "first_name": rng.choice(FIRST),
-        "last_name": rng.choice(LAST),
-        "email": email,
-        "address": {"state": state, "zip": zip_code},
-        "location": location,
-        "offices": [rng.choice(OFFICES)],
-        "timeframe": "next",
-        "consent_email": True,
-    }
+    body = signup_payload(email, row, rng, point=mode == "point")
     return "/api/v1/signups/", json.dumps(body, ensure_ascii=False).encode(), "application/json"
 
 

@@ -48,9 +48,9 @@ def read_zips(path: str) -> list[tuple[str, str, float, float]]:
     return rows
 
 
-def signup_body(email: str, zips, rng: random.Random) -> bytes:
-    """A fresh person at a real ZIP: half with an exact point near its centre, half ZIP only (no geocoder)."""
-    zip_code, state, lat, lng = rng.choice(zips)
+def signup_payload(email: str, row: tuple, rng: random.Random, *, point: bool) -> dict:
+    """A fresh person at the ZIP ``row`` (zip, state, lat, lng), with an exact point near its centre if ``point``."""
+    zip_code, state, lat, lng = row
     body = {
         "kind": "run",
         "first_name": rng.choice(FIRST),
@@ -61,12 +61,17 @@ def signup_body(email: str, zips, rng: random.Random) -> bytes:
         "timeframe": "next",
         "consent_email": True,
     }
-    if rng.random() < 0.5:
+    if point:
         body["location"] = {
             "lat": round(lat + rng.uniform(-0.01, 0.01), 5),
             "lng": round(lng + rng.uniform(-0.01, 0.01), 5),
         }
-    return json.dumps(body).encode()
+    return body
+
+
+def signup_body(email: str, zips, rng: random.Random) -> bytes:
+    """A fresh person at a real ZIP: half with an exact point near its centre, half ZIP only (no geocoder)."""
+    return json.dumps(signup_payload(email, rng.choice(zips), rng, point=rng.random() < 0.5)).encode()
 
 
 async def _one(host, port, index, email, body, scheduled, t0, timeout) -> Result:
