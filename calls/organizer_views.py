@@ -12,8 +12,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import organizer_required
 from accounts.models import AuditEvent
 from accounts.services import audit_record
-from pipeline import selectors as pipeline_selectors
 from pipeline.models import Stage
+from pipeline.organizer_views import board_columns
 from signups.models import SignUp
 
 from . import selectors
@@ -180,15 +180,8 @@ def archive(request, team_id: int):
 def board(request, team_id: int):
     """The pipeline board narrowed to the people a team called ("called by team X")."""
     team = _team_or_404(request, team_id)
-    labels = dict(Stage.choices)
-    board = pipeline_selectors.pipeline_board(user=request.user, within=selectors.signups_called_by(team))
-    columns = [{"stage": s, "label": labels[s], "candidates": people} for s, people in board.items()]
-    audit_record(
-        user=request.user,
-        action=AuditEvent.Action.VIEW,
-        resource=f"pipeline board team {team.pk}",
-        count=sum(len(c["candidates"]) for c in columns),
-    )
+    called = selectors.signups_called_by(team)
+    columns = board_columns(request, resource=f"pipeline board team {team.pk}", within=called)
     context = {
         "team": team,
         "teams": selectors.teams_for_organizer(request.user),

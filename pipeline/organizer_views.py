@@ -50,6 +50,23 @@ def _stage_choices():
     return Stage.choices
 
 
+def board_columns(request, *, resource: str, **narrowing) -> list[dict]:
+    """The pipeline board (``selectors.pipeline_board`` narrowed by ``narrowing``: a state, or the
+    people a call team called) as a column per stage, recorded in the audit log as ``resource``:
+    what every board page shows."""
+    columns = [
+        {"stage": stage, "label": STAGE_LABELS[stage], "candidates": candidates}
+        for stage, candidates in pipeline_selectors.pipeline_board(user=request.user, **narrowing).items()
+    ]
+    audit_record(
+        user=request.user,
+        action=AuditEvent.Action.VIEW,
+        resource=resource,
+        count=sum(len(column["candidates"]) for column in columns),
+    )
+    return columns
+
+
 @require_GET
 @organizer_required
 def board(request):
@@ -60,16 +77,7 @@ def board(request):
     state = (request.GET.get("state") or states[0]).upper()
     if state not in states:
         raise Http404("No such state.")
-    columns = [
-        {"stage": stage, "label": STAGE_LABELS[stage], "candidates": candidates}
-        for stage, candidates in pipeline_selectors.pipeline_board(user=request.user, state=state).items()
-    ]
-    audit_record(
-        user=request.user,
-        action=AuditEvent.Action.VIEW,
-        resource=f"pipeline board {state}",
-        count=sum(len(column["candidates"]) for column in columns),
-    )
+    columns = board_columns(request, resource=f"pipeline board {state}", state=state)
     context = {
         "state": state,
         "state_name": BY_USPS[state].name,
