@@ -9,6 +9,9 @@ process for ``REFERENCE_MEMORY_SECONDS`` (default 300). A loader calls
 the new data at once; other processes (web workers, intake workers) do within that
 many seconds, as they would see a new boundary file only after it has loaded anyway.
 Answers are shared between callers: they must be treated as read-only.
+
+``per_thread`` keeps what a class builds once and its instances share within a thread (the
+fields of the sign-up form and serializer, which Django and DRF would copy for every request).
 """
 
 import functools
@@ -52,3 +55,15 @@ def forget_reference_data() -> None:
     with _lock:
         for store in _stores:
             store.clear()
+
+
+_per_thread = threading.local()
+
+
+def per_thread(key, build):
+    """``build()``'s answer for ``key``, made once per process and thread and then shared by that
+    thread's callers (never by another thread's: what it builds need not be thread-safe)."""
+    built = _per_thread.__dict__
+    if key not in built:
+        built[key] = build()
+    return built[key]

@@ -14,7 +14,6 @@ Two traps keep scripts out without bothering people (no CAPTCHA):
 
 import copy
 import secrets
-import threading
 import time
 
 from django import forms
@@ -24,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from berniecrat import ratelimit
+from berniecrat.memo import per_thread
 from districts.states import STATES
 
 from . import validation
@@ -50,9 +50,6 @@ class StateField(forms.ChoiceField):
         return forms.Field.__deepcopy__(self, memo)
 
 
-_built_fields = threading.local()
-
-
 class _Shared(dict):
     """A form's fields that its deep copy hands back as they are (``FieldsBuiltOnceMixin``)."""
 
@@ -71,10 +68,8 @@ class FieldsBuiltOnceMixin:
     """
 
     def __init__(self, *args, **kwargs):
-        built = _built_fields.__dict__
-        if type(self) not in built:
-            built[type(self)] = _Shared(copy.deepcopy(type(self).base_fields))
-        self.base_fields = built[type(self)]  # read by ``BaseForm.__init__``, which deep-copies it
+        # Read by ``BaseForm.__init__``, which deep-copies it (``_Shared``: into itself).
+        self.base_fields = per_thread(type(self), lambda: _Shared(copy.deepcopy(type(self).base_fields)))
         super().__init__(*args, **kwargs)
 
 

@@ -1,10 +1,10 @@
 """Field types shared by the sign-up API's serializers (public intake and organizers' reads)."""
 
-import threading
-
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+
+from berniecrat.memo import per_thread
 
 from .. import validation
 
@@ -35,9 +35,6 @@ class NameField(CleanCharField):
         super().__init__(max_length=100, validators=[django_rule(validation.validate_name)], **kwargs)
 
 
-_built_fields = threading.local()
-
-
 class FieldsBuiltOnceMixin:
     """A serializer whose fields are built once per process and thread instead of for every instance.
 
@@ -50,7 +47,4 @@ class FieldsBuiltOnceMixin:
 
     @property
     def fields(self):
-        built = _built_fields.__dict__
-        if type(self) not in built:
-            built[type(self)] = serializers.Serializer.fields.func(self)
-        return built[type(self)]
+        return per_thread(type(self), lambda: serializers.Serializer.fields.func(self))

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.exceptions import ParseError, UnsupportedMediaType
+from rest_framework.exceptions import APIException, ParseError, UnsupportedMediaType
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -175,9 +175,10 @@ def _admitted(request, door: ratelimit.Limit) -> dict | Response:
     try:
         incoming = SignUpCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-    except Exception:
-        # A body we refuse (not JSON, malformed, invalid) still counts against the address or
-        # partner, and over that limit the answer is the 429 it always was, not the 400 or 415.
+    except (APIException, RecursionError):
+        # A body we refuse (not JSON, malformed, invalid, nested too deeply: ``handle_exception``)
+        # still counts against the address or partner, and over that limit the answer is the 429
+        # it always was, not the 400 or 415. Any other error is ours, not the client's: not counted.
         verdict = ratelimit.hit(*door)
         if not verdict.allowed:
             return _too_many("non_field_errors", verdict)
