@@ -2,9 +2,12 @@
 
 import pytest
 from allauth.mfa.models import Authenticator
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.services import organizer_totp_reset
 from tests.factories import OrganizerFactory, TotpOrganizerFactory, totp_code
 
 pytestmark = pytest.mark.django_db
@@ -55,6 +58,34 @@ def test_login_with_totp_asks_for_the_code_then_opens_the_page():
     assert right.status_code == 302
     assert right["Location"] == "/organize/"
     assert client.get("/organize/").status_code == 200
+
+
+def test_an_authenticator_removed_counts_at_the_next_request_of_a_signed_in_session(ny_organizer, ny_client):
+    # The pages read the TOTP answer with the user's row (accounts.backends): at every request,
+    # never remembered in the session.
+    assert ny_client.get("/organize/").status_code == 200
+
+    Authenticator.objects.filter(user=ny_organizer, type=Authenticator.Type.TOTP).delete()
+
+    response = ny_client.get("/organize/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("mfa_activate_totp"))
+
+
+def test_a_reset_authenticator_still_opens_the_pages(ny_organizer, ny_client):
+    organizer_totp_reset(user=ny_organizer)
+
+    assert ny_client.get("/organize/").status_code == 200
+
+
+def test_the_signed_in_user_is_read_with_their_totp_answer_in_one_query(ny_organizer, ny_client):
+    with CaptureQueriesContext(connection) as queries:
+        assert ny_client.get("/organize/").status_code == 200
+
+    user_reads = [q["sql"] for q in queries.captured_queries if 'FROM "accounts_user"' in q["sql"]]
+    assert len(user_reads) == 1
+    assert "mfa_authenticator" in user_reads[0]
+    assert not [q for q in queries.captured_queries if q["sql"].startswith('SELECT 1 AS "a" FROM "mfa_authenticator"')]
 
 
 def test_login_without_next_lands_on_the_dashboard():

@@ -17,8 +17,8 @@ from tests.organizing.conftest import clear_summary_cache, current_districts
 
 pytestmark = pytest.mark.django_db
 
-# Session, user, and the TOTP check of every organizer page.
-AUTH = 3
+# Session, and the user with their TOTP check (accounts.backends) of every organizer page.
+AUTH = 2
 # The filter form's list of loaded vintages.
 VINTAGES = 1
 # The coverage summary: districts of three chambers and everyone in one query.

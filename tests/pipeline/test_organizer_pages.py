@@ -12,8 +12,8 @@ from tests.signups.conftest import send_outbox
 
 pytestmark = pytest.mark.django_db
 
-# Session, user, and the TOTP check of every organizer page.
-AUTH = 3
+# Session, and the user with their TOTP check (accounts.backends) of every organizer page.
+AUTH = 2
 
 
 @pytest.fixture
