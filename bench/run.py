@@ -16,7 +16,6 @@ to 127.0.0.1 only.
 """
 
 import argparse
-import asyncio
 import contextlib
 import datetime
 import json
@@ -534,7 +533,7 @@ class Bench:
         sampler.start()
         log(f"livestream: {len(offsets)} sign-ups over {s['live_seconds']} s, burst {s['live_burst_rate']}/s")
         wall0 = time.time()
-        results = asyncio.run(
+        results = loadgen.run(
             loadgen.run_schedule(
                 host="127.0.0.1", port=self.port, offsets=offsets, tag=tag, zips=zips, max_inflight=1024, timeout=300
             )
@@ -624,7 +623,7 @@ class Bench:
             subprocess.run(["redis-cli", "-u", REDIS_BROKER, "FLUSHDB"], check=True, capture_output=True)
             tag = self.tag(f"drain{nodes}")
             zips = loadgen.read_zips(str(self.zips))
-            asyncio.run(
+            loadgen.run(
                 loadgen.run_count(host="127.0.0.1", port=self.port, count=n, concurrency=16, tag=tag, zips=zips)
             )
             queued = self.awaiting_confirmation()

@@ -177,6 +177,16 @@ def test_a_form_or_multipart_body_is_refused_with_415_so_no_other_site_can_post_
     assert not Submission.objects.exists()
 
 
+def test_a_client_asking_for_html_still_gets_its_sign_up_stored_and_a_json_answer(client):
+    """The API has one renderer: an ``Accept`` it cannot meet is answered in JSON, not refused
+    with a 406 that would lose the sign-up (``berniecrat.api.JSONNegotiation``)."""
+    response = client.post(URL, api_payload(), content_type="application/json", HTTP_ACCEPT="text/html")
+    assert response.status_code == 202
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["status"] == "received"
+    assert Submission.objects.count() == 1
+
+
 def token_for(organizer) -> dict:
     return {"HTTP_AUTHORIZATION": f"Token {api_key(organizer)}"}
 
