@@ -135,8 +135,7 @@ CACHES = {
 
 # --- Accounts (organizers only; supporters never log in) ---------------------
 AUTH_USER_MODEL = "accounts.User"
-# Database sessions, and Django's and allauth's backends reading the signed-in user with their TOTP
-# answer in one query: both by SQL written once per process (accounts.sessions, .backends, .rows).
+# Sessions in PostgreSQL; the user read with their TOTP answer in one query (accounts.sessions, .backends).
 SESSION_ENGINE = "accounts.sessions"
 AUTHENTICATION_BACKENDS = ["accounts.backends.ModelBackend", "accounts.backends.AuthenticationBackend"]
 AUTH_PASSWORD_VALIDATORS = [
