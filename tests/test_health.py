@@ -84,6 +84,9 @@ def test_liveness_touches_no_database_redis_or_broker(client, settings, black_ho
     settings.CACHES = {"default": settings.CACHES["default"] | {"LOCATION": black_hole.url}}
     timings = []
     with celery_broker(black_hole.url):
+        # Untimed: a process's first request imports the URLconf and builds the middleware chain
+        # (0.4-0.6 s on a loaded machine). It is still held to touching nothing (``accepted``).
+        assert client.get("/healthz").status_code == 200
         for _ in range(50):
             start = time.perf_counter()
             response = client.get("/healthz")
