@@ -15,11 +15,13 @@ people (``people_page``, ``people_rows``) is read and formatted at every view, n
 
 import dataclasses
 import functools
+from collections import namedtuple
 from collections.abc import Callable
 from html import escape
 from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import Count, Window
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -143,34 +145,67 @@ _PK_SLOT = 987654321  # a primary key no URL part can be mistaken for
 
 
 class CountedPaginator(Paginator):
-    """A ``Paginator`` told how many objects there are (``count``) instead of asking the database."""
+    """A ``Paginator`` told how many objects there are (``count``) instead of asking the database,
+    for a ``Page`` whose rows were read already."""
 
     def __init__(self, object_list, per_page: int, *, count: int):
         super().__init__(object_list, per_page)
         self.count = count  # the cached_property's value, set ahead
 
 
-def people_page(people, number, *, per_page: int) -> Page:
-    """Page ``number`` of ``people`` (an ordered QuerySet of sign-ups), as ``Paginator.get_page`` gives
-    it: each person a row of ``pk`` and ``PEOPLE_ROW_FIELDS`` (no model instances: a tenth of the cost).
+PersonRow = namedtuple("PersonRow", ("pk", *PEOPLE_ROW_FIELDS, "people_total"))
 
-    How many people there are in all comes with the page, in the same query (``count(*) OVER ()``,
-    computed before the LIMIT over exactly the rows listed), instead of a COUNT of its own: one round
-    trip, and the count as fresh as the list. A page past the end (or below 1) has no row to carry
-    it: then the pager counts and gives the last page as ``get_page`` does (two queries).
-    """
+
+@dataclasses.dataclass(frozen=True)
+class PeopleShape:
+    """Whose people a page lists: ``key`` holds everything their query depends on (scope, filters,
+    district, the site's time zone), or is None for a query not to keep; ``build`` makes that query
+    (an ordered QuerySet of sign-ups)."""
+
+    key: tuple | None
+    build: Callable = dataclasses.field(compare=False, hash=False)
+
+
+def _listed(people):
+    """``people`` as ``people_page`` reads them: ``PersonRow``'s columns, with how many there are in
+    all in each row (``count(*) OVER ()``, computed before the LIMIT over exactly the rows listed)."""
     rows = people.annotate(people_total=Window(Count("pk")))
-    rows = rows.values_list("pk", *PEOPLE_ROW_FIELDS, "people_total", named=True)
+    return rows.values_list("pk", *PEOPLE_ROW_FIELDS, "people_total", named=True)
+
+
+@functools.lru_cache(maxsize=1024)
+def _page_sql(shape: PeopleShape, number: int, per_page: int) -> tuple[str, tuple]:
+    """Page ``number``'s SQL and parameters, built and compiled once per process for each ``shape``:
+    the ORM's building and compiling cost more than PostgreSQL's answer (0.16 ms for a district's
+    first 100 people at 100,000 sign-ups). The values are parameters, so the same SQL serves each view."""
+    sql, params = _listed(shape.build())[(number - 1) * per_page : number * per_page].query.sql_with_params()
+    return sql, tuple(params)
+
+
+def people_page(people: PeopleShape, number, *, per_page: int) -> Page:
+    """Page ``number`` of ``people``, as ``Paginator.get_page`` gives it: each person a ``PersonRow``
+    of ``pk`` and ``PEOPLE_ROW_FIELDS`` (no model instances: a tenth of the cost).
+
+    How many people there are in all comes with the page, in the same query, instead of a COUNT of
+    its own: one round trip, and the count as fresh as the list. The rows are read as the QuerySet
+    would (none of these columns needs a converter on PostgreSQL). A page past the end (or below 1)
+    has no row to carry the count: then the pager counts and gives the last page as ``get_page``
+    does (two queries).
+    """
     try:
         wanted = int(number) if number is not None else 1
     except (TypeError, ValueError):
         wanted = 1  # as get_page: not a number, the first page
     if wanted >= 1:
-        shown = list(rows[(wanted - 1) * per_page : wanted * per_page])
+        page_sql = _page_sql if people.key is not None else _page_sql.__wrapped__
+        with connection.cursor() as cursor:
+            cursor.execute(*page_sql(people, wanted, per_page))
+            shown = [PersonRow._make(row) for row in cursor.fetchall()]
         if shown or wanted == 1:
-            paginator = CountedPaginator(rows, per_page, count=shown[0].people_total if shown else 0)
+            # The pager needs only the count: no QuerySet is built for it.
+            paginator = CountedPaginator((), per_page, count=shown[0].people_total if shown else 0)
             return Page(shown, wanted, paginator)
-    return Paginator(rows, per_page).get_page(number)
+    return Paginator(_listed(people.build()), per_page).get_page(number)
 
 
 def _url_pattern(name: str) -> str:

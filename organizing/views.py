@@ -225,7 +225,15 @@ def district_detail(request, chamber: str, geoid: str):
     scope = request.user.scope
     head = _district_head(request, chamber=chamber, geoid=geoid, filters=filters, errors=errors)
     district = head["district"]
-    people = coverage.district_signups(scope=scope, filters=filters, district=district).order_by("-created_at", "-pk")
+    # Another vintage's people are found inside the district's geometry, which is not in the key:
+    # that rarer query is built at each view (no key).
+    current = filters.vintage_for(district.chamber) is None
+    people = pages.PeopleShape(
+        key=(scope, filters, district.pk, timezone.get_current_timezone_name()) if current else None,
+        build=lambda: coverage.district_signups(scope=scope, filters=filters, district=district).order_by(
+            "-created_at", "-pk"
+        ),
+    )
     page = pages.people_page(people, request.GET.get("page"), per_page=PEOPLE_PER_PAGE)
     audit_record(
         user=request.user,

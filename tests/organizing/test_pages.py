@@ -191,6 +191,9 @@ def test_a_district_page_counts_everyone_its_filters_match_beyond_the_page_shown
     assert shown("?confirmed=true") == (2, 1, [helpers[1].pk, helpers[0].pk])
     assert shown("?kind=run&confirmed=true") == (0, 1, [])
     assert "Nobody in this district matches the filters yet." in text(ny_client.get(url + "?kind=run&confirmed=true"))
+    # The page's query is kept by the process, never its answer: someone new is on the next view.
+    newcomer = signup_in(district, wants_to_run=True)
+    assert shown() == (6, 1, [newcomer.pk, newest_first[0]])
 
 
 def test_a_district_page_kept_for_one_organizer_is_not_shown_to_another_outside_its_states(ny_client, national_client):
